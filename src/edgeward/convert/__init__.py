@@ -1,0 +1,1 @@
+"""Converters from source formats to ONNX, each verified against its source."""

@@ -1,0 +1,86 @@
+"""Verify a converted ONNX model against its source: same inputs, max abs difference per output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from edgeward.errors import ToolMissingError, VerificationError
+from edgeward.settings import get_settings
+
+
+@dataclass
+class ParityReport:
+    max_abs_diff: dict[str, float] = field(default_factory=dict)
+    cases: list[str] = field(default_factory=list)
+    tolerance: float = 2e-3
+
+    @property
+    def worst(self) -> float:
+        return max(self.max_abs_diff.values(), default=0.0)
+
+    def update(self, case: str, diffs: dict[str, float]) -> None:
+        self.cases.append(case)
+        for k, v in diffs.items():
+            self.max_abs_diff[k] = max(self.max_abs_diff.get(k, 0.0), v)
+
+    def check(self, source: str) -> None:
+        bad = {k: v for k, v in self.max_abs_diff.items() if not v <= self.tolerance}
+        if bad:
+            listed = ", ".join(f"'{k}' {v:.3g}" for k, v in bad.items())
+            raise VerificationError(
+                f"{source}: converted model disagrees with the original beyond tolerance {self.tolerance:g} "
+                f"on {', '.join(self.cases)}: max abs difference {listed}"
+            )
+
+
+def run_onnx(model_path: Path, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(names, feeds), strict=True))
+
+
+def run_tfjs_reference(model_json: Path, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Run the original TF.js graph in Node (tfjs + wasm backend from web/node_modules)."""
+    settings = get_settings()
+    script = settings.web_root / "tools" / "tfjs_reference.mjs"
+    node = shutil.which("node")
+    if node is None:
+        raise ToolMissingError("verifying a TF.js conversion needs Node.js ('node' is not on PATH)")
+    if not (settings.node_modules / "@tensorflow" / "tfjs").is_dir():
+        raise ToolMissingError(f"verifying a TF.js conversion needs @tensorflow/tfjs in {settings.node_modules}; "
+                               f"run `npm ci` in {settings.web_root}")
+    with tempfile.TemporaryDirectory(prefix="edgeward-ref-") as tmp:
+        inputs = {}
+        for name, arr in feeds.items():
+            f = Path(tmp) / f"in-{len(inputs)}.f32"
+            np.ascontiguousarray(arr, dtype="<f4").tofile(f)
+            inputs[name] = {"shape": list(arr.shape), "file": str(f)}
+        req = Path(tmp) / "request.json"
+        req.write_text(json.dumps({"model": str(Path(model_json).resolve()), "outDir": tmp, "inputs": inputs}))
+        proc = subprocess.run([node, str(script), str(req)], capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+            raise VerificationError(f"{model_json}: the TF.js reference run failed:\n{tail}")
+        index = json.loads((Path(tmp) / "outputs.json").read_text())
+        return {name: np.fromfile(v["file"], dtype="<f4").reshape(v["shape"]) for name, v in index.items()}
+
+
+def compare(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray], source: str) -> dict[str, float]:
+    diffs = {}
+    for name, ref in expected.items():
+        if name not in actual:
+            raise VerificationError(f"{source}: output '{name}' is missing from the converted model")
+        got = actual[name]
+        if got.shape != ref.shape:
+            raise VerificationError(f"{source}: output '{name}' has shape {list(got.shape)}, "
+                                    f"the original has {list(ref.shape)}")
+        diffs[name] = float(np.max(np.abs(got.astype(np.float64) - ref.astype(np.float64))))
+    return diffs

@@ -1,0 +1,1 @@
+"""Model packages: the manifest schema and the local store."""

@@ -1,0 +1,1 @@
+"""The Python runtime: onnxruntime sessions over verified model packages."""

@@ -1,0 +1,65 @@
+"""Letterbox pre-processing, written once here and mirrored exactly in web/src/preprocess.js.
+
+The rule (continuous pixel coordinates, pixel centres at integers):
+  s     = min(out_w / W, out_h / H)
+  pad_x = (out_w - W * s) / 2,  pad_y = (out_h - H * s) / 2
+  for output pixel (i, j):  sx = (j + 0.5 - pad_x) / s - 0.5,  sy = (i + 0.5 - pad_y) / s - 0.5
+  if sx < -0.5 or sx > W - 0.5 or sy < -0.5 or sy > H - 0.5: value = pad_value
+  else: bilinear sample at (clamp(sx, 0, W-1), clamp(sy, 0, H-1)) of the RGB image,
+        then value = pixel * scale + offset   (float64 arithmetic, stored as float32)
+A point (x, y) in model-input pixels maps back to the image with ``to_image``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edgeward.package.manifest import LetterboxPreprocess
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    scale: float
+    pad_x: float
+    pad_y: float
+    image_w: int
+    image_h: int
+
+    @classmethod
+    def fit(cls, image_w: int, image_h: int, out_w: int, out_h: int) -> Letterbox:
+        s = min(out_w / image_w, out_h / image_h)
+        return cls(s, (out_w - image_w * s) / 2, (out_h - image_h * s) / 2, image_w, image_h)
+
+    def to_image(self, x: np.ndarray | float, y: np.ndarray | float) -> tuple:
+        """Model-input pixel coordinates → image pixel coordinates."""
+        return (x + 0.5 - self.pad_x) / self.scale - 0.5, (y + 0.5 - self.pad_y) / self.scale - 0.5
+
+
+def _axis(n_out: int, pad: float, s: float, n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    src = (np.arange(n_out, dtype=np.float64) + 0.5 - pad) / s - 0.5
+    inside = (src >= -0.5) & (src <= n_in - 0.5)
+    c = np.clip(src, 0.0, n_in - 1)
+    i0 = np.floor(c).astype(np.int64)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    return i0, i1, c - i0, inside
+
+
+def letterbox(image: np.ndarray, spec: LetterboxPreprocess) -> tuple[np.ndarray, Letterbox]:
+    """RGB uint8 image [H, W, 3] → float32 model input [1, out_h, out_w, 3] and the mapping back."""
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected an RGB image [H, W, 3], got shape {image.shape}")
+    out_h, out_w = spec.size
+    h, w = image.shape[:2]
+    box = Letterbox.fit(w, h, out_w, out_h)
+    x0, x1, fx, in_x = _axis(out_w, box.pad_x, box.scale, w)
+    y0, y1, fy, in_y = _axis(out_h, box.pad_y, box.scale, h)
+    img = image.astype(np.float64)
+    fx3, fy3 = fx[None, :, None], fy[:, None, None]
+    top = img[y0][:, x0] * (1 - fx3) + img[y0][:, x1] * fx3
+    bottom = img[y1][:, x0] * (1 - fx3) + img[y1][:, x1] * fx3
+    value = (top * (1 - fy3) + bottom * fy3) * spec.scale + spec.offset
+    inside = in_y[:, None, None] & in_x[None, :, None]
+    out = np.where(inside, value, spec.pad_value).astype(np.float32)
+    return out[None], box

@@ -1,0 +1,1 @@
+"""Task logic (pre/post-processing) — the oracle the browser runtime mirrors."""

@@ -1,0 +1,58 @@
+"""Pose estimation on a model package: pre-process, run, decode, map back to image pixels."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from edgeward.errors import EdgewardError
+from edgeward.package.manifest import PoseNetPostprocess
+from edgeward.runtime.image import ImageInput, load_image
+from edgeward.runtime.preprocess import Letterbox, letterbox
+from edgeward.tasks.posenet import RawPose, decode_multiple, decode_single, sigmoid
+
+if TYPE_CHECKING:
+    from edgeward.runtime.model import Model
+
+Pose = dict[str, Any]
+
+
+def _to_output(raw: RawPose, box: Letterbox, names: list[str], flip: bool) -> Pose:
+    xs, ys = box.to_image(raw.xs, raw.ys)
+    if flip:
+        xs = (box.image_w - 1) - xs  # mirror x only: names stay the subject's own left/right
+    keypoints = [
+        {"name": n, "x": float(x), "y": float(y), "score": float(s)}
+        for n, x, y, s in zip(names, xs, ys, raw.scores, strict=True)
+    ]
+    return {"score": float(raw.score), "keypoints": keypoints}
+
+
+def estimate_poses(model: Model, image: ImageInput, max_poses: int = 1, score_threshold: float = 0.5,
+                   nms_radius: float = 20.0, flip_horizontal: bool = False) -> list[Pose]:
+    """Poses in the input image's pixel coordinates, best first.
+
+    ``max_poses=1`` uses single-pose decoding (per-keypoint argmax); more uses PersonLab multi-pose
+    decoding. Poses scoring below ``score_threshold`` are dropped.
+    """
+    post = model.manifest.postprocess
+    if not isinstance(post, PoseNetPostprocess):
+        raise EdgewardError(f"{model.manifest.name}: postprocess kind '{post.kind}' is not a pose decoder")
+    if max_poses < 1:
+        raise EdgewardError(f"max_poses must be at least 1, got {max_poses}")
+    rgb = load_image(image)
+    x, box = letterbox(rgb, model.manifest.preprocess)
+    out = model.run({model.manifest.inputs[0].name: x})
+    heat = out[post.outputs["heatmap"]][0]
+    scores = sigmoid(heat) if post.heatmap_activation == "sigmoid" else heat.astype(np.float32)
+    offsets = out[post.outputs["offset"]][0]
+    if max_poses == 1:
+        raw = decode_single(scores, offsets, post.output_stride)
+        poses = [raw] if raw.score >= score_threshold else []
+    else:
+        chain = [(int(a), int(b)) for a, b in post.pose_chain]
+        poses = decode_multiple(scores, offsets, out[post.outputs["displacement_fwd"]][0],
+                                out[post.outputs["displacement_bwd"]][0], post.output_stride, chain,
+                                max_poses, score_threshold, nms_radius * box.scale, post.refine_steps)
+    return [_to_output(p, box, post.keypoints, flip_horizontal) for p in poses]

@@ -1,0 +1,78 @@
+// Backend choice: WebGPU when an adapter is available → WASM with threads when the page is
+// cross-origin isolated → WASM with one thread. Always reports the backend actually used, and why
+// it is not the preferred one; never a silent fallback.
+//
+// Options: {backend: 'webgpu' | 'wasm' (default: auto), numThreads: n (default: auto)}.
+// Reported: {name: 'webgpu' | 'wasm', threads, reason (null, or why we fell back)}.
+
+export const VENDOR_PATH = '/vendor/onnxruntime-web/';
+export const ORT_WASM_MODULE = 'ort.wasm.min.mjs'; // CPU only: smaller, loads ort-wasm-simd-threaded.*
+export const ORT_ALL_MODULE = 'ort.all.min.mjs';   // adds the WebGPU execution provider
+export const MAX_AUTO_THREADS = 4;
+
+const scope = () => globalThis;
+
+export function vendorUrl(origin = scope().location.origin) {
+  return new URL(VENDOR_PATH, origin).href; // onnxruntime-web wants an absolute URL ending in '/'
+}
+
+/** Threads for the WASM backend under these options, and why it is fewer than asked, if so. */
+export function wasmThreads(options = {}) {
+  const isolated = Boolean(scope().crossOriginIsolated);
+  const cores = scope().navigator?.hardwareConcurrency || 1;
+  const auto = cores >= 2 ? Math.max(2, Math.min(MAX_AUTO_THREADS, cores)) : 1;
+  const asked = options.numThreads ?? auto;
+  if (!Number.isInteger(asked) || asked < 1) throw new RangeError(`numThreads must be an integer >= 1, got ${asked}`);
+  if (asked > 1 && !isolated) {
+    return { threads: 1, reason: `wasm threads need crossOriginIsolated (COOP/COEP headers); asked for ${asked}` };
+  }
+  return { threads: asked, reason: null };
+}
+
+/** A WebGPU adapter, or null and the reason there is none. */
+export async function probeWebGPU() {
+  const gpu = scope().navigator?.gpu;
+  if (!gpu) return { adapter: null, reason: 'navigator.gpu is not available' };
+  try {
+    const adapter = await gpu.requestAdapter();
+    return adapter ? { adapter, reason: null } : { adapter: null, reason: 'navigator.gpu.requestAdapter() gave no adapter' };
+  } catch (err) {
+    return { adapter: null, reason: `navigator.gpu.requestAdapter() failed: ${err.message || err}` };
+  }
+}
+
+async function importOrt(module) {
+  return import(/* webpackIgnore: true */ new URL(module, vendorUrl()).href);
+}
+
+/**
+ * Create an onnxruntime-web InferenceSession for `modelBytes` (Uint8Array) on the best backend
+ * the options allow. Returns {ort, session, backend}.
+ */
+export async function createSession(modelBytes, options = {}) {
+  const want = options.backend ?? 'auto';
+  if (!['auto', 'webgpu', 'wasm'].includes(want)) throw new RangeError(`backend must be 'webgpu' or 'wasm', got '${want}'`);
+  const wasm = wasmThreads(options);
+  let reason = wasm.reason;
+  let gpuProbe = { adapter: null, reason: 'backend forced to wasm' };
+  if (want !== 'wasm') gpuProbe = await probeWebGPU();
+  const ort = await importOrt(gpuProbe.adapter ? ORT_ALL_MODULE : ORT_WASM_MODULE);
+  ort.env.wasm.wasmPaths = vendorUrl();
+  ort.env.wasm.numThreads = wasm.threads; // set explicitly: ort defaults to 1 thread on 2 cores
+  ort.env.wasm.proxy = false; // we already are in a worker
+  ort.env.logLevel = options.logLevel ?? 'warning';
+  if (gpuProbe.adapter) {
+    try {
+      ort.env.webgpu.adapter = gpuProbe.adapter;
+      const session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['webgpu'] });
+      return { ort, session, backend: { name: 'webgpu', threads: wasm.threads, reason: null } };
+    } catch (err) {
+      gpuProbe = { adapter: null, reason: `WebGPU session creation failed: ${err.message || err}` };
+    }
+  }
+  if (want !== 'wasm') reason = [gpuProbe.reason, reason].filter(Boolean).join('; ');
+  const session = await ort.InferenceSession.create(modelBytes, {
+    executionProviders: ['wasm'], graphOptimizationLevel: 'all',
+  });
+  return { ort, session, backend: { name: 'wasm', threads: wasm.threads, reason: reason || null } };
+}

@@ -1,0 +1,55 @@
+// Runs a TF.js graph model in Node — the reference our ONNX conversion is verified against. The default
+// backend is TF.js's plain-JS 'cpu' kernels: exact float32 sums (its XNNPACK wasm backend drifts ~2e-3
+// on PoseNet's offsets, values up to 240). EDGEWARD_TFJS_BACKEND=wasm picks the fast one.
+// Usage: node tfjs_reference.mjs REQUEST.json
+// REQUEST: {model: "model.json", outDir: "...", inputs: {name: {shape: [...], file: "x.f32"}}}
+// Writes one float32 .f32 file per output plus outputs.json {name: {shape, file}}.
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const req = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+setWasmPaths(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url).pathname);
+await tf.setBackend(process.env.EDGEWARD_TFJS_BACKEND || 'cpu');
+await tf.ready();
+
+const modelJson = JSON.parse(fs.readFileSync(req.model, 'utf8'));
+const dir = path.dirname(req.model);
+// Let the reference accept the requested input shapes (e.g. an even-sized copy of a fixed graph).
+for (const node of modelJson.modelTopology.node) {
+  const want = req.inputs[node.name];
+  if (node.op === 'Placeholder' && want) {
+    node.attr.shape = { shape: { dim: want.shape.map((s) => ({ size: String(s) })) } };
+  }
+}
+for (const entry of Object.values(modelJson.signature?.inputs ?? {})) {
+  const want = req.inputs[entry.name.split(':')[0]];
+  if (want) entry.tensorShape = { dim: want.shape.map((s) => ({ size: String(s) })) };
+}
+const specs = [];
+const buffers = [];
+for (const group of modelJson.weightsManifest) {
+  specs.push(...group.weights);
+  for (const p of group.paths) buffers.push(fs.readFileSync(path.join(dir, p)));
+}
+const all = Buffer.concat(buffers);
+const model = await tf.loadGraphModel(tf.io.fromMemory({
+  modelTopology: modelJson.modelTopology, weightSpecs: specs, format: modelJson.format,
+  weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), signature: modelJson.signature,
+}));
+const feeds = {};
+for (const [name, spec] of Object.entries(req.inputs)) {
+  const raw = fs.readFileSync(spec.file);
+  feeds[name] = tf.tensor(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), spec.shape, 'float32');
+}
+const names = model.outputs.map((o) => o.name);
+let outs = await model.executeAsync(feeds, names);
+if (!Array.isArray(outs)) outs = [outs];
+const index = {};
+names.forEach((name, i) => {
+  const file = path.join(req.outDir, `out${i}.f32`);
+  fs.writeFileSync(file, Buffer.from(outs[i].dataSync().buffer));
+  index[name] = { shape: outs[i].shape, file };
+});
+fs.writeFileSync(path.join(req.outDir, 'outputs.json'), JSON.stringify(index));
