@@ -82,7 +82,7 @@ def cancel_transposes(graph_outputs: set[str], nodes: list[onnx.NodeProto]) -> l
             continue
         rename[n.output[0]] = first.input[0]
         dropped.add(id(n))
-        if consumers.get(first.output[0], 0) == 1:
+        if consumers.get(first.output[0], 0) == 1 and first.output[0] not in graph_outputs:
             dropped.add(id(first))
     kept = [n for n in nodes if id(n) not in dropped]
     for n in kept:

@@ -1,0 +1,39 @@
+"""Shared fixtures: the real PoseNet (built by the zoo recipe at setup) and real photos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import edgeward
+from edgeward.runtime.model import Model
+from edgeward.runtime.samples import sample_path
+from edgeward.zoo import posenet as posenet_recipe
+from edgeward.zoo import build
+from edgeward.zoo.npm import npm_package
+
+
+@pytest.fixture(scope="session")
+def posenet_json() -> Path:
+    return npm_package(posenet_recipe.NPM_NAME, posenet_recipe.NPM_VERSION) / posenet_recipe.MODEL_PATH
+
+
+@pytest.fixture(scope="session")
+def posenet_dir() -> Path:
+    return build("posenet")
+
+
+@pytest.fixture(scope="session")
+def posenet(posenet_dir: Path) -> Model:
+    return edgeward.load(str(posenet_dir))
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> Path:
+    return sample_path("astronaut.png")
+
+
+@pytest.fixture(scope="session")
+def camera() -> Path:
+    return sample_path("camera.png")
