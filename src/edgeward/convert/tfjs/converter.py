@@ -40,9 +40,8 @@ def _topological(nodes: list[TfjsNode]) -> list[TfjsNode]:
                 dep = by_name.get(ref.lstrip("^").split(":")[0])
                 if dep is None:
                     raise ConversionError(f"node '{node.name}' ({node.op}): input '{ref}' is not a node")
-                if state.get(dep.name) == 1 and dep is not node:
-                    if not any(s[0] is dep for s in stack):
-                        raise ConversionError(f"node '{node.name}' ({node.op}): the graph has a cycle")
+                if state.get(dep.name) == 1:  # still being expanded: it is on the current path
+                    raise ConversionError(f"node '{node.name}' ({node.op}): the graph has a cycle")
                 if not state.get(dep.name):
                     stack.append((dep, False))
     return order

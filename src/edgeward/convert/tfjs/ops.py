@@ -132,7 +132,7 @@ def _conv(ctx: Context, node: TfjsNode, depthwise: bool) -> None:
         y = _activation(ctx, act, y, node)
     out = ctx.tensor(node.name)
     ctx.emit("Transpose", [y], [out], name=f"{node.name}/to_nhwc", perm=NCHW_TO_NHWC)
-    ctx.shapes[out] = out_shape[:3] + [cout] if out_shape else None
+    ctx.shapes[out] = [*out_shape[:3], cout] if out_shape else None
 
 
 @register("Conv2D", "_FusedConv2D")

