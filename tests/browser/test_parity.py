@@ -1,0 +1,77 @@
+"""Python (the oracle) and the browser runtime in real Chromium give the same poses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edgeward.browser.chromium import launch_chromium
+from edgeward.browser.harness import HARNESS_PATH, js_pose_options, package_url, run_in_page
+from edgeward.errors import ImageError
+from edgeward.runtime.model import Model
+from tests.browser.conftest import OpenedPage
+
+pytestmark = pytest.mark.browser
+
+MAX_PX, MAX_SCORE = 1.5, 0.02
+CASES = [
+    ("astronaut.png", {"max_poses": 1, "score_threshold": 0.3}),
+    ("camera.png", {"max_poses": 1, "score_threshold": 0.3}),
+    ("astronaut.png", {"max_poses": 5, "score_threshold": 0.3, "nms_radius": 20.0}),
+    ("camera.png", {"max_poses": 5, "score_threshold": 0.2, "nms_radius": 20.0}),
+    ("camera.png", {"max_poses": 1, "score_threshold": 0.3, "flip_horizontal": True}),
+]
+
+
+@pytest.fixture(scope="module")
+def harness(playwright_instance: Any, server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedPage]:
+    """One page for the module: the detector (and its worker) is created once and reused."""
+    context = launch_chromium(playwright_instance, tmp_path_factory.mktemp("profile"))
+    opened = OpenedPage(context.new_page(), context)
+    opened.page.on("pageerror", lambda err: opened.errors.append(str(err)))
+    opened.page.goto(server_url + HARNESS_PATH)
+    opened.page.wait_for_function("document.body.dataset.status === 'ready'")
+    yield opened
+    context.close()
+
+
+def assert_same_poses(py: list[dict[str, Any]], js: list[dict[str, Any]]) -> int:
+    assert len(js) == len(py), (len(py), len(js))
+    compared = 0
+    for p, j in zip(py, js, strict=True):
+        assert abs(p["score"] - j["score"]) <= MAX_SCORE
+        for a, b in zip(p["keypoints"], j["keypoints"], strict=True):
+            assert a["name"] == b["name"]
+            if a["score"] >= 0.5 or b["score"] >= 0.5:
+                assert abs(a["x"] - b["x"]) <= MAX_PX and abs(a["y"] - b["y"]) <= MAX_PX, (a, b)
+                assert abs(a["score"] - b["score"]) <= MAX_SCORE, (a, b)
+                compared += 1
+    return compared
+
+
+@pytest.mark.parametrize(("image", "opts"), CASES, ids=[f"{i}-{o}" for i, o in CASES])
+def test_browser_matches_python(harness: OpenedPage, posenet: Model, image: str, opts: dict[str, Any],
+                                request: pytest.FixtureRequest) -> None:
+    path: Path = request.getfixturevalue(image.split(".")[0])
+    py = posenet.estimate_poses(path, **opts)
+    js = run_in_page(harness.page, package_url("posenet"), path.read_bytes(), js_pose_options(**opts))
+    assert py, "the oracle found no pose: the case compares nothing"
+    assert assert_same_poses(py, js["poses"]) >= 5
+    assert js["backend"]["name"] == "wasm" and js["backend"]["threads"] >= 1
+    assert not harness.errors
+
+
+def test_single_and_one_thread_backends_agree(harness: OpenedPage, posenet: Model, camera: Path) -> None:
+    opts = {"max_poses": 1, "score_threshold": 0.3}
+    one = run_in_page(harness.page, package_url("posenet"), camera.read_bytes(), js_pose_options(**opts),
+                      {"numThreads": 1})
+    assert one["backend"]["threads"] == 1
+    assert_same_poses(posenet.estimate_poses(camera, **opts), one["poses"])
+
+
+def test_non_image_bytes_give_an_image_error(harness: OpenedPage) -> None:
+    with pytest.raises(ImageError, match="ImageError"):
+        run_in_page(harness.page, package_url("posenet"), b"this is not an image", {})
