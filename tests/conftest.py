@@ -9,8 +9,8 @@ import pytest
 import edgeward
 from edgeward.runtime.model import Model
 from edgeward.runtime.samples import sample_path
-from edgeward.zoo import posenet as posenet_recipe
 from edgeward.zoo import build
+from edgeward.zoo import posenet as posenet_recipe
 from edgeward.zoo.npm import npm_package
 
 

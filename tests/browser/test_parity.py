@@ -27,7 +27,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def harness(playwright_instance: Any, server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedPage]:
+def harness(playwright_instance: Any, server_url: str,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedPage]:
     """One page for the module: the detector (and its worker) is created once and reused."""
     context = launch_chromium(playwright_instance, tmp_path_factory.mktemp("profile"))
     opened = OpenedPage(context.new_page(), context)

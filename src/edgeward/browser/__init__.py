@@ -1,0 +1,1 @@
+"""Headless Chromium driven by Playwright (tests, benchmarks, CLI parity runs)."""

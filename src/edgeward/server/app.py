@@ -1,0 +1,144 @@
+"""FastAPI app serving the browser runtime, the demo apps, onnxruntime-web and model packages.
+
+Every response is cross-origin isolated (COOP/COEP/CORP) so onnxruntime-web can use WASM threads.
+Files are served only from fixed roots, by names that cannot escape them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+
+from edgeward.errors import EdgewardError
+from edgeward.package.manifest import MANIFEST_FILE, read_manifest
+from edgeward.package.store import list_packages, package_dir
+from edgeward.settings import Settings, get_settings
+
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".wasm": "application/wasm",
+    ".onnx": "application/octet-stream",
+    ".map": "application/json",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
+
+
+def _not_found(what: str) -> HTTPException:
+    return HTTPException(status_code=404, detail=f"{what} not found")
+
+
+def safe_file(root: Path, rel: str) -> Path:
+    """``root/rel`` if every segment is a plain name and the file exists inside root; else 404."""
+    parts = [p for p in rel.split("/") if p]
+    if not parts or any(not _SEGMENT.match(p) for p in parts):
+        raise _not_found(rel or "/")
+    path = root.joinpath(*parts)
+    try:
+        resolved = path.resolve(strict=True)
+        resolved.relative_to(root.resolve())
+    except (OSError, ValueError):
+        raise _not_found(rel) from None
+    if not resolved.is_file():
+        raise _not_found(rel)
+    return resolved
+
+
+def file_response(path: Path, cache: str = "no-cache") -> FileResponse:
+    media_type = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": cache})
+
+
+def _mount_static(app: FastAPI, prefix: str, root: Path) -> None:
+    async def static(rel: str) -> FileResponse:
+        if rel == "" or rel.endswith("/"):
+            rel += "index.html"
+        return file_response(safe_file(root, rel))
+
+    app.add_api_route(f"{prefix}/{{rel:path}}", static, methods=["GET", "HEAD"], include_in_schema=False)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="Edgeward", docs_url=None, redoc_url=None)
+    packages = settings.packages_dir
+
+    @app.middleware("http")
+    async def isolate(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.update(ISOLATION_HEADERS)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/apps/playground/")
+
+    apps = settings.web_root / "apps"
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(status_code=204)
+
+    @app.get("/apps/{name}", include_in_schema=False)
+    async def app_without_slash(name: str) -> Response:
+        if _SEGMENT.match(name) and (apps / name).is_dir():
+            return RedirectResponse(f"/apps/{name}/")
+        return file_response(safe_file(apps, name))
+
+    @app.get("/models/index.json")
+    async def models_index() -> JSONResponse:
+        manifests = list_packages(packages) if packages.is_dir() else []
+        items = [
+            {"name": m.name, "version": m.version, "task": m.task, "url": f"/models/{m.name}/{m.version}/"}
+            for m in manifests
+        ]
+        return JSONResponse({"packages": items}, headers={"Cache-Control": "no-cache"})
+
+    @app.api_route("/models/{name}/{version}/{file}", methods=["GET", "HEAD"])
+    async def model_file(name: str, version: str, file: str) -> FileResponse:
+        if not _NAME.match(name) or not (version == "latest" or _VERSION.match(version)):
+            raise _not_found(f"package {name}@{version}")
+        try:
+            folder = package_dir(name if version == "latest" else f"{name}@{version}", packages)
+        except EdgewardError:
+            raise _not_found(f"package {name}@{version}") from None
+        if file != MANIFEST_FILE:
+            listed = {e.path for e in read_manifest(folder / MANIFEST_FILE).files.values()}
+            if file not in listed:
+                raise _not_found(f"{name}@{version}/{file}")
+        # Revalidated (ETag) every time: a rebuilt package must never be shadowed by a stale copy.
+        return file_response(safe_file(folder, file))
+
+    _mount_static(app, "/apps", apps)
+    _mount_static(app, "/runtime", settings.web_root / "src")
+    _mount_static(app, "/vendor/onnxruntime-web", settings.node_modules / "onnxruntime-web" / "dist")
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -1,0 +1,64 @@
+"""The pose playground in real headless Chromium: webcam frames in, poses out, errors visible."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from edgeward.browser.chromium import fake_camera_args
+from tests.browser.conftest import OpenedPage
+
+pytestmark = pytest.mark.browser
+
+
+def test_webcam_produces_poses_continuously(browser_page: Callable[..., OpenedPage], fake_camera: Path) -> None:
+    opened = browser_page(extra_args=fake_camera_args(fake_camera))
+    page = opened.page
+    assert page.evaluate("document.body.dataset.status") == "ready", opened.errors
+    assert page.evaluate("crossOriginIsolated") is True
+    backend = page.evaluate("window.playground.backend")
+    assert backend["name"] == "wasm"
+    assert backend["threads"] >= 2 or page.evaluate("navigator.hardwareConcurrency") < 2
+    assert "wasm" in page.inner_text("#backend")
+
+    page.click("#webcam")
+    page.wait_for_function("window.playground.framesDone >= 1", timeout=30_000)
+    seen = []
+    start = time.monotonic()
+    while time.monotonic() - start < 6.0:
+        time.sleep(1.0)
+        seen.append(page.evaluate("window.playground.framesDone"))
+        poses = page.evaluate("window.playground.lastPoses")
+        assert poses, "no pose in the last frame"
+        assert len(poses[0]["keypoints"]) == 17
+        assert all({"name", "x", "y", "score"} <= kp.keys() for kp in poses[0]["keypoints"])
+    assert all(b > a for a, b in itertools.pairwise(seen)), f"frames stalled: {seen}"
+    assert page.evaluate("window.playground.errors") == []
+    assert opened.errors == []
+    assert page.is_hidden("#error")
+
+
+def test_non_image_file_shows_error(browser_page: Callable[..., OpenedPage], tmp_path: Path) -> None:
+    opened = browser_page()
+    bogus = tmp_path / "notes.png"
+    bogus.write_text("this is not an image")
+    opened.page.set_input_files("#file", str(bogus))
+    opened.page.wait_for_selector("#error", state="visible", timeout=10_000)
+    text = opened.page.inner_text("#error")
+    assert "notes.png" in text and "not a readable image" in text
+    assert [e for e in opened.errors if "pageerror" in e] == []
+
+
+def test_image_file_gives_a_pose(browser_page: Callable[..., OpenedPage], astronaut: Path) -> None:
+    opened = browser_page()
+    opened.page.set_input_files("#file", str(astronaut))
+    opened.page.wait_for_function("window.playground.framesDone >= 1", timeout=30_000)
+    poses = opened.page.evaluate("window.playground.lastPoses")
+    assert len(poses) == 1
+    nose = poses[0]["keypoints"][0]
+    assert nose["name"] == "nose" and nose["score"] > 0.9
+    assert opened.errors == []

@@ -1,0 +1,116 @@
+"""The HTTP server: isolation headers, MIME types, package files, and no path traversal."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from edgeward.package.manifest import parse_manifest
+from edgeward.package.store import write_package
+from edgeward.server.app import ISOLATION_HEADERS, create_app
+from edgeward.settings import get_settings
+
+MODEL_BYTES = bytes(range(256)) * 10
+
+
+def _manifest(version: str, data: bytes) -> dict:
+    return {
+        "name": "tiny", "version": version, "task": "pose",
+        "files": {"fp32": {"path": "model.fp32.onnx", "sha256": hashlib.sha256(data).hexdigest(),
+                           "bytes": len(data)}},
+        "inputs": [{"name": "image", "dtype": "float32", "shape": [1, 33, 33, 3], "layout": "NHWC"}],
+        "outputs": [{"name": "h", "dtype": "float32", "shape": [1, 3, 3, 2]}],
+        "preprocess": {"size": [33, 33], "scale": 1 / 127.5, "offset": -1.0},
+        "postprocess": {"kind": "posenet", "output_stride": 16, "keypoints": ["a", "b"], "skeleton": [[0, 1]],
+                        "pose_chain": [[0, 1]], "outputs": {"heatmap": "h", "offset": "h"}},
+        "provenance": {"source": "test", "converter": "test"},
+        "license": "Apache-2.0",
+    }
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    settings = replace(get_settings(), home=tmp_path / "home")
+    for version, data in [("1.0.0", MODEL_BYTES), ("1.2.0", MODEL_BYTES[::-1])]:
+        src = tmp_path / f"model-{version}.onnx"
+        src.write_bytes(data)
+        write_package(parse_manifest(_manifest(version, data)), {"fp32": src}, settings.packages_dir)
+    return TestClient(create_app(settings))
+
+
+def _isolated(response) -> None:  # type: ignore[no-untyped-def]
+    for key, value in ISOLATION_HEADERS.items():
+        assert response.headers[key] == value, key
+
+
+@pytest.mark.parametrize("url", ["/apps/playground/", "/runtime/edgeward.js", "/models/index.json",
+                                 "/models/tiny/1.0.0/manifest.json", "/no/such/thing"])
+def test_every_response_is_cross_origin_isolated(client: TestClient, url: str) -> None:
+    _isolated(client.get(url))
+
+
+def test_root_redirects_to_playground(client: TestClient) -> None:
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code in (302, 307) and r.headers["location"] == "/apps/playground/"
+    r = client.get("/apps/playground", follow_redirects=False)
+    assert r.headers["location"] == "/apps/playground/"
+
+
+@pytest.mark.parametrize(("url", "media_type"), [
+    ("/apps/playground/", "text/html"),
+    ("/apps/playground/app.js", "text/javascript"),
+    ("/apps/playground/style.css", "text/css"),
+    ("/runtime/worker.js", "text/javascript"),
+    ("/runtime/manifest.schema.json", "application/json"),
+    ("/vendor/onnxruntime-web/ort.wasm.min.mjs", "text/javascript"),
+    ("/vendor/onnxruntime-web/ort-wasm-simd-threaded.wasm", "application/wasm"),
+    ("/models/tiny/1.0.0/model.fp32.onnx", "application/octet-stream"),
+])
+def test_media_types(client: TestClient, url: str, media_type: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 200, url
+    assert r.headers["content-type"].split(";")[0] == media_type
+
+
+def test_model_file_served_with_exact_bytes(client: TestClient) -> None:
+    assert client.get("/models/tiny/1.0.0/model.fp32.onnx").content == MODEL_BYTES
+    assert client.get("/models/tiny/latest/model.fp32.onnx").content == MODEL_BYTES[::-1]
+    assert client.get("/models/tiny/latest/manifest.json").json()["version"] == "1.2.0"
+
+
+def test_index_lists_packages(client: TestClient) -> None:
+    packages = client.get("/models/index.json").json()["packages"]
+    assert [(p["name"], p["version"]) for p in packages] == [("tiny", "1.0.0"), ("tiny", "1.2.0")]
+    assert packages[0]["url"] == "/models/tiny/1.0.0/"
+
+
+@pytest.mark.parametrize("url", [
+    "/models/nope/1.0.0/manifest.json",
+    "/models/tiny/9.9.9/manifest.json",
+    "/models/nope/latest/manifest.json",
+    "/models/tiny/1.0.0/other.bin",
+    "/models/Tiny/1.0.0/manifest.json",
+])
+def test_unknown_package_or_file_is_404(client: TestClient, url: str) -> None:
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", [
+    "/runtime/../../pyproject.toml",
+    "/runtime/%2e%2e/%2e%2e/pyproject.toml",
+    "/runtime/..%2f..%2fpyproject.toml",
+    "/apps/..%2f..%2fpyproject.toml",
+    "/apps/playground/..%2F..%2F..%2Fpyproject.toml",
+    "/vendor/onnxruntime-web/..%2fpackage.json",
+    "/models/tiny/1.0.0/..%2f..%2f..%2fpackages",
+    "/models/tiny/..%2f1.0.0/manifest.json",
+    "/runtime/.hidden",
+])
+def test_path_traversal_is_rejected(client: TestClient, url: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 404, url
+    assert b"[project]" not in r.content
