@@ -58,7 +58,7 @@ def browser_ms(runs: int) -> dict[str, object]:
     with serve_in_thread() as base, chromium_context() as context:
         page = context.new_page()
         page.goto(base + HARNESS_PATH)
-        page.wait_for_function("document.body.dataset.status === 'ready'")
+        page.wait_for_function("() => document.body.dataset.status === 'ready'")
         for threads in (1, 2):
             out[f"wasm_{threads}_thread"] = page.evaluate(
                 "async ([u, b, n, t]) => window.edgewardHarness.time(u, new Uint8Array(b), n, 5, {numThreads: t})",

@@ -27,5 +27,9 @@ echo "==> installing the Python package"
 echo "==> installing the browser runtime's npm dependencies"
 (cd web && npm ci --no-audit --no-fund --loglevel=error)
 
-echo "==> building the PoseNet zoo package into $EDGEWARD_HOME"
-.venv/bin/edgeward zoo build posenet
+echo "==> building the zoo packages (PoseNet, MoveNet Lightning + Thunder, CenterNet, EfficientNet-Lite0) into $EDGEWARD_HOME"
+.venv/bin/edgeward zoo build posenet movenet-lightning movenet-thunder centernet efficientnet-lite0
+
+echo "==> PoseNet int8 (accuracy-gated; calibrated on real photos from @vladmandic/human) and fp16 variants"
+.venv/bin/edgeward quantize posenet --to int8 --if-missing
+.venv/bin/edgeward quantize posenet --to fp16 --if-missing

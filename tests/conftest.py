@@ -37,3 +37,28 @@ def astronaut() -> Path:
 @pytest.fixture(scope="session")
 def camera() -> Path:
     return sample_path("camera.png")
+
+
+@pytest.fixture(scope="session")
+def movenet_lightning() -> Model:
+    return edgeward.load(str(build("movenet-lightning")))
+
+
+@pytest.fixture(scope="session")
+def movenet_thunder() -> Model:
+    return edgeward.load(str(build("movenet-thunder")))
+
+
+@pytest.fixture(scope="session")
+def coffee() -> Path:
+    return sample_path("coffee.png")
+
+
+@pytest.fixture(scope="session")
+def centernet() -> Model:
+    return edgeward.load(str(build("centernet")))
+
+
+@pytest.fixture(scope="session")
+def efficientnet() -> Model:
+    return edgeward.load(str(build("efficientnet-lite0")))

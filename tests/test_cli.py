@@ -81,3 +81,11 @@ def test_pose_browser_prints_the_same_json(posenet_dir: Path, camera: Path) -> N
     assert len(js) == len(py) >= 1
     for a, b in zip(py[0]["keypoints"], js[0]["keypoints"], strict=True):
         assert a["name"] == b["name"] and abs(a["x"] - b["x"]) < 1.5 and abs(a["y"] - b["y"]) < 1.5
+
+
+def test_detect_table_and_json(coffee: Path) -> None:
+    table = runner.invoke(app, ["detect", str(coffee)])
+    assert table.exit_code == 0, table.output
+    assert "cup" in table.output
+    found = json.loads(runner.invoke(app, ["detect", str(coffee), "--json"]).output)
+    assert found[0]["label"] == "cup" and len(found[0]["box"]) == 4

@@ -41,5 +41,9 @@ class ToolMissingError(EdgewardError):
     """An external tool the command needs (node, npm, chromium) is not installed."""
 
 
+class MissingExtraError(ToolMissingError):
+    """An optional framework (torch, keras, scikit-learn) is not installed; the message names the extra."""
+
+
 class BrowserError(EdgewardError):
     """The headless browser run failed; the message carries the page's error."""

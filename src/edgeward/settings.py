@@ -26,6 +26,16 @@ class Settings:
     """Where onnxruntime-web and TF.js are installed by `npm ci` (EDGEWARD_NODE_MODULES)."""
     chromium: Path
     """The Chromium binary Playwright drives (EDGEWARD_CHROMIUM)."""
+    registry_url: str | None = None
+    """A registry that `edgeward.load("name@^1")` and `edgeward pull` resolve from (EDGEWARD_REGISTRY_URL)."""
+    registry_token: str | None = None
+    """Bearer token: the server accepts publishes with it; the client sends it (EDGEWARD_REGISTRY_TOKEN)."""
+    database_url: str | None = None
+    """Registry metadata, SQLAlchemy URL; default sqlite under home (EDGEWARD_DATABASE_URL)."""
+    blob_dir: Path | None = None
+    """Registry blobs, content-addressed; default home/registry/blobs (EDGEWARD_BLOB_DIR)."""
+    max_upload_bytes: int = 512 * 1024 * 1024
+    """Largest file the registry accepts in one upload (EDGEWARD_MAX_UPLOAD_BYTES)."""
 
     @property
     def packages_dir(self) -> Path:
@@ -35,6 +45,14 @@ class Settings:
     def npm_dir(self) -> Path:
         return self.home / "npm"
 
+    @property
+    def registry_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'registry' / 'registry.db'}"
+
+    @property
+    def registry_blob_dir(self) -> Path:
+        return self.blob_dir or self.home / "registry" / "blobs"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
@@ -42,4 +60,12 @@ def get_settings() -> Settings:
     web_root = Path(os.environ.get("EDGEWARD_WEB_ROOT", _source_web_root()))
     node_modules = Path(os.environ.get("EDGEWARD_NODE_MODULES", web_root / "node_modules"))
     chromium = Path(os.environ.get("EDGEWARD_CHROMIUM", "/usr/bin/chromium"))
-    return Settings(home=home, web_root=web_root, node_modules=node_modules, chromium=chromium)
+    blob_dir = os.environ.get("EDGEWARD_BLOB_DIR")
+    return Settings(
+        home=home, web_root=web_root, node_modules=node_modules, chromium=chromium,
+        registry_url=os.environ.get("EDGEWARD_REGISTRY_URL") or None,
+        registry_token=os.environ.get("EDGEWARD_REGISTRY_TOKEN") or None,
+        database_url=os.environ.get("EDGEWARD_DATABASE_URL") or None,
+        blob_dir=Path(blob_dir).expanduser() if blob_dir else None,
+        max_upload_bytes=int(os.environ.get("EDGEWARD_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)),
+    )

@@ -110,7 +110,7 @@ def browser_page(playwright_instance: Any, server_url: str,
         page.on("console", on_console)
         page.goto(server_url + path)
         if wait_ready:
-            page.wait_for_function("document.body.dataset.status && document.body.dataset.status !== 'loading'",
+            page.wait_for_function("() => document.body.dataset.status && document.body.dataset.status !== 'loading'",
                                    timeout=timeout_ms)
         return opened
 

@@ -12,6 +12,7 @@ from edgeward.browser.chromium import launch_chromium
 from edgeward.browser.harness import HARNESS_PATH, js_pose_options, package_url, run_in_page
 from edgeward.errors import ImageError
 from edgeward.runtime.model import Model
+from edgeward.runtime.samples import sample_path
 from tests.browser.conftest import OpenedPage
 
 pytestmark = pytest.mark.browser
@@ -34,7 +35,7 @@ def harness(playwright_instance: Any, server_url: str,
     opened = OpenedPage(context.new_page(), context)
     opened.page.on("pageerror", lambda err: opened.errors.append(str(err)))
     opened.page.goto(server_url + HARNESS_PATH)
-    opened.page.wait_for_function("document.body.dataset.status === 'ready'")
+    opened.page.wait_for_function("() => document.body.dataset.status === 'ready'")
     yield opened
     context.close()
 
@@ -65,6 +66,18 @@ def test_browser_matches_python(harness: OpenedPage, posenet: Model, image: str,
     assert not harness.errors
 
 
+@pytest.mark.parametrize("variant", ["movenet_lightning", "movenet_thunder"])
+@pytest.mark.parametrize("image", ["astronaut", "camera"])
+def test_movenet_browser_matches_python(harness: OpenedPage, variant: str, image: str,
+                                        request: pytest.FixtureRequest) -> None:
+    model: Model = request.getfixturevalue(variant)
+    path: Path = request.getfixturevalue(image)
+    opts = {"max_poses": 1, "score_threshold": 0.2, "flip_horizontal": image == "camera"}
+    py = model.estimate_poses(path, **opts)
+    js = run_in_page(harness.page, package_url(model.name), path.read_bytes(), js_pose_options(**opts))
+    assert py and assert_same_poses(py, js["poses"]) >= 5
+
+
 def test_single_and_one_thread_backends_agree(harness: OpenedPage, posenet: Model, camera: Path) -> None:
     opts = {"max_poses": 1, "score_threshold": 0.3}
     one = run_in_page(harness.page, package_url("posenet"), camera.read_bytes(), js_pose_options(**opts),
@@ -76,3 +89,16 @@ def test_single_and_one_thread_backends_agree(harness: OpenedPage, posenet: Mode
 def test_non_image_bytes_give_an_image_error(harness: OpenedPage) -> None:
     with pytest.raises(ImageError, match="ImageError"):
         run_in_page(harness.page, package_url("posenet"), b"this is not an image", {})
+
+
+@pytest.mark.parametrize("image", ["coffee.png", "chelsea.png", "motorcycle_left.png", "astronaut.png"])
+def test_detector_browser_matches_python(harness: OpenedPage, centernet: Model, image: str) -> None:
+    path = sample_path(image)
+    py = centernet.detect(path, score_threshold=0.2)
+    js = run_in_page(harness.page, package_url("centernet"), path.read_bytes(),
+                     {"scoreThreshold": 0.2}, method="detect")["detections"]
+    assert py, "the oracle found nothing: the case compares nothing"
+    assert [d["label"] for d in js] == [d["label"] for d in py]
+    for a, b in zip(py, js, strict=True):
+        assert abs(a["score"] - b["score"]) <= 1e-3
+        assert max(abs(u - v) for u, v in zip(a["box"], b["box"], strict=True)) <= 1.5, (a, b)

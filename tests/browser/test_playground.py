@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from edgeward.browser.chromium import fake_camera_args
+from edgeward.zoo import build
 from tests.browser.conftest import OpenedPage
 
 pytestmark = pytest.mark.browser
@@ -26,7 +27,7 @@ def test_webcam_produces_poses_continuously(browser_page: Callable[..., OpenedPa
     assert "wasm" in page.inner_text("#backend")
 
     page.click("#webcam")
-    page.wait_for_function("window.playground.framesDone >= 1", timeout=30_000)
+    page.wait_for_function("() => window.playground.framesDone >= 1", timeout=30_000)
     seen = []
     start = time.monotonic()
     while time.monotonic() - start < 6.0:
@@ -56,9 +57,50 @@ def test_non_image_file_shows_error(browser_page: Callable[..., OpenedPage], tmp
 def test_image_file_gives_a_pose(browser_page: Callable[..., OpenedPage], astronaut: Path) -> None:
     opened = browser_page()
     opened.page.set_input_files("#file", str(astronaut))
-    opened.page.wait_for_function("window.playground.framesDone >= 1", timeout=30_000)
+    opened.page.wait_for_function("() => window.playground.framesDone >= 1", timeout=30_000)
     poses = opened.page.evaluate("window.playground.lastPoses")
     assert len(poses) == 1
     nose = poses[0]["keypoints"][0]
     assert nose["name"] == "nose" and nose["score"] > 0.9
     assert opened.errors == []
+
+
+def test_model_picker_switches_to_movenet(browser_page: Callable[..., OpenedPage], fake_camera: Path) -> None:
+    build("movenet-lightning")  # the picker lists what the server's store holds
+    opened = browser_page(extra_args=fake_camera_args(fake_camera))
+    page = opened.page
+    assert page.evaluate("document.body.dataset.status") == "ready", opened.errors
+    page.wait_for_function("() => !document.getElementById('model').disabled", timeout=10_000)
+    choices = page.eval_on_selector_all("#model option", "os => os.map(o => [o.value, o.textContent])")
+    assert ["/models/posenet/latest/", "PoseNet"] in choices
+    assert ["/models/movenet-lightning/latest/", "MoveNet Lightning"] in choices
+    assert page.eval_on_selector("#model", "el => el.value") == "/models/posenet/latest/"
+    assert page.is_enabled("#multi")
+
+    page.click("#webcam")
+    page.wait_for_function("() => window.playground.framesDone >= 1", timeout=30_000)
+    page.select_option("#model", "/models/movenet-lightning/latest/")
+    page.wait_for_function("() => document.body.dataset.status === 'ready'"
+                           " && window.playground.manifest.name === 'movenet-lightning'", timeout=30_000)
+    assert page.evaluate("new URL(location.href).searchParams.get('model')") == "/models/movenet-lightning/latest/"
+    assert "movenet-lightning@" in page.inner_text("#model-info")
+    assert page.is_disabled("#multi") and page.is_disabled("#max-poses")
+    assert page.is_visible("#multi-note") and "one pose" in page.inner_text("#multi-note")
+
+    after = page.evaluate("window.playground.framesDone")
+    # Single-pose MoveNet: at most one pose a frame (none when its mean keypoint score is under the
+    # threshold, as on some frames of the side-by-side clip); wait for frames that have one.
+    poses = page.wait_for_function(f"() => window.playground.framesDone >= {after + 5}"
+                                   " && window.playground.lastPoses.length === 1 && window.playground.lastPoses",
+                                   timeout=30_000).json_value()
+    assert len(poses) == 1 and len(poses[0]["keypoints"]) == 17
+    assert page.evaluate("window.playground.errors") == []
+    assert page.is_hidden("#error")
+    assert opened.errors == []
+
+    # The query parameter selects the model on load too.
+    page.reload()
+    page.wait_for_function("() => document.body.dataset.status === 'ready'", timeout=60_000)
+    assert page.evaluate("window.playground.manifest.name") == "movenet-lightning"
+    page.wait_for_function("() => document.getElementById('model').value === '/models/movenet-lightning/latest/'",
+                           timeout=10_000)

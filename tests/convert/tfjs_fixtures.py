@@ -28,8 +28,12 @@ def placeholder(name: str, shape: list[int]) -> dict[str, Any]:
                      "dtype": {"type": "DT_FLOAT"}}}
 
 
-def const(name: str) -> dict[str, Any]:
-    return {"name": name, "op": "Const", "attr": {"dtype": {"type": "DT_FLOAT"}}}
+def const(name: str, dtype: str = "DT_FLOAT") -> dict[str, Any]:
+    return {"name": name, "op": "Const", "attr": {"dtype": {"type": dtype}}}
+
+
+def op(name: str, kind: str, inputs: list[str], **attr: Any) -> dict[str, Any]:
+    return {"name": name, "op": kind, "input": inputs, "attr": attr}
 
 
 def conv(name: str, op: str, inputs: list[str], stride: int, fused: list[str], padding: str = "SAME") -> dict:
@@ -42,6 +46,8 @@ def conv(name: str, op: str, inputs: list[str], stride: int, fused: list[str], p
 
 
 def _encode(value: np.ndarray, quant: str | None) -> tuple[bytes, dict[str, Any] | None]:
+    if value.dtype == np.int32:
+        return value.astype("<i4").tobytes(), None
     if quant is None:
         return value.astype("<f4").tobytes(), None
     if quant == "float16":
@@ -59,7 +65,8 @@ def write_model(folder: Path, nodes: list[dict], weights: dict[str, np.ndarray],
     specs, blobs = [], []
     for name, value in weights.items():
         raw, q = _encode(value, quant)
-        spec: dict[str, Any] = {"name": name, "shape": list(value.shape), "dtype": "float32"}
+        dtype = "int32" if value.dtype == np.int32 else "float32"
+        spec: dict[str, Any] = {"name": name, "shape": list(value.shape), "dtype": dtype}
         if q:
             spec["quantization"] = q
         specs.append(spec)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from edgeward.package.manifest import parse_manifest
 from edgeward.package.store import write_package
-from edgeward.server.app import ISOLATION_HEADERS, create_app
+from edgeward.server.app import CONTENT_SECURITY_POLICY, ISOLATION_HEADERS, create_app, is_package_file
 from edgeward.settings import get_settings
 
 MODEL_BYTES = bytes(range(256)) * 10
@@ -44,6 +44,8 @@ def client(tmp_path: Path) -> TestClient:
 
 def _isolated(response) -> None:  # type: ignore[no-untyped-def]
     for key, value in ISOLATION_HEADERS.items():
+        if key == "Cross-Origin-Resource-Policy" and is_package_file(response.request.url.path):
+            value = "cross-origin"  # package files may be embedded by apps on other origins
         assert response.headers[key] == value, key
 
 
@@ -114,3 +116,44 @@ def test_path_traversal_is_rejected(client: TestClient, url: str) -> None:
     r = client.get(url)
     assert r.status_code == 404, url
     assert b"[project]" not in r.content
+
+
+@pytest.mark.parametrize("url", ["/apps/playground/", "/runtime/worker.js", "/apps/playground/worker.js",
+                                 "/vendor/onnxruntime-web/ort-wasm-simd-threaded.mjs", "/no/such/thing"])
+def test_content_security_policy_allows_exactly_what_the_runtime_needs(client: TestClient, url: str) -> None:
+    csp = client.get(url).headers["content-security-policy"]
+    assert csp == CONTENT_SECURITY_POLICY
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self' 'wasm-unsafe-eval'"  # no 'unsafe-eval', no blob:
+    assert directives["worker-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+
+
+@pytest.mark.parametrize("url", ["/models/tiny/1.0.0/model.fp32.onnx", "/models/tiny/latest/manifest.json"])
+def test_package_files_are_shared_with_cors_and_corp(client: TestClient, url: str) -> None:
+    r = client.get(url, headers={"Origin": "https://app.example"})
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert "ETag" in r.headers["access-control-expose-headers"]
+    other = client.get("/runtime/edgeward.js")
+    assert other.headers["cross-origin-resource-policy"] == "same-origin"
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_playground_is_an_installable_pwa(client: TestClient) -> None:
+    sw = client.get("/apps/playground/sw.js")
+    assert sw.status_code == 200 and sw.headers["content-type"].startswith("text/javascript")
+    assert sw.headers["cache-control"] == "no-cache"
+    assert "service-worker-allowed" not in sw.headers  # its scope is its own folder
+    ort_sw = client.get("/apps/playground/ort-sw.js")
+    assert ort_sw.headers["service-worker-allowed"] == "/vendor/onnxruntime-web/"
+    assert ort_sw.headers["cache-control"] == "no-cache"
+    manifest = client.get("/apps/playground/manifest.webmanifest")
+    assert manifest.headers["content-type"] == "application/manifest+json"
+    data = manifest.json()
+    assert data["scope"] == "./" and data["start_url"] == "./" and data["display"] == "standalone"
+    sizes = {icon["sizes"] for icon in data["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    for icon in data["icons"]:
+        assert client.get(f"/apps/playground/{icon['src']}").status_code == 200

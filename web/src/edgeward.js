@@ -9,11 +9,18 @@
 // Poses: [{score, keypoints: [{name, x, y, score}]}] in the source's pixel coordinates, identical
 // to the Python runtime's `edgeward.tasks.pose.estimate_poses`.
 
+import { requestPersistentStorage } from './cache.js';
 import * as protocol from './protocol.js';
+import { normalizeClassifyOptions } from './tasks/classify.js';
+import { normalizeDetectOptions } from './tasks/detect.js';
 import { normalizePoseOptions } from './tasks/pose.js';
 
-export { drawPoses } from './draw.js';
+export { detectionColor, drawDetections, drawPoses } from './draw.js';
+export { DEFAULT_CLASSIFY_OPTIONS } from './tasks/classify.js';
+export { DEFAULT_DETECT_OPTIONS } from './tasks/detect.js';
 export { DEFAULT_POSE_OPTIONS } from './tasks/pose.js';
+export { clearCachedModels, listCachedModels, requestPersistentStorage } from './cache.js';
+export { DownloadError, IntegrityError } from './integrity.js';
 
 const { MSG } = protocol;
 
@@ -23,6 +30,8 @@ export const env = Object.freeze({
   numThreads: undefined, // undefined = min(4, hardwareConcurrency) when crossOriginIsolated, else 1
   variant: undefined, // 'fp32' | 'fp16' | 'int8'; undefined = first of those the package has
   workerUrl: new URL('./worker.js', import.meta.url).href,
+  onProgress: undefined, // ({file, loaded, total, cached}) => void, while model files download
+  persistStorage: true, // ask navigator.storage.persist() so cached models survive storage pressure
 });
 
 /** Any supported source → an ImageBitmap the worker can own (it is transferred). */
@@ -59,10 +68,10 @@ class RpcWorker {
     this.worker.onmessageerror = () => this._failAll({ name: 'WorkerError', message: 'a worker message could not be read' });
   }
 
-  call(make, transfer = []) {
+  call(make, transfer = [], onProgress = null) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onProgress });
       this.worker.postMessage(make(id), transfer);
     });
   }
@@ -70,6 +79,14 @@ class RpcWorker {
   _receive(msg) {
     const p = this.pending.get(msg.id);
     if (!p) return;
+    if (msg.type === MSG.PROGRESS) { // not a reply: the request is still in flight
+      try {
+        p.onProgress?.({ file: msg.file, loaded: msg.loaded, total: msg.total, cached: msg.cached });
+      } catch (err) {
+        console.warn('[edgeward] onProgress threw:', err);
+      }
+      return;
+    }
     this.pending.delete(msg.id);
     if (msg.type === MSG.ERROR) p.reject(protocol.deserializeError(msg.error));
     else p.resolve(msg);
@@ -86,32 +103,145 @@ class RpcWorker {
   }
 }
 
+/** The fields every task handle shares: manifest, backend, timings, cache info, dispose(). */
+function taskHandle(rpc, ready) {
+  let disposed = false;
+  return {
+    manifest: ready.manifest,
+    backend: ready.backend,
+    loadTimings: ready.timings,
+    cache: ready.cache, // {from: 'network' | 'cache' | 'memory', stored, persisted, warning}
+    lastTimings: null,
+    get disposed() { return disposed; },
+    checkOpen() {
+      if (disposed) throw Object.assign(new Error('the model was disposed'), { name: 'AbortError' });
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      try {
+        await rpc.call((id) => protocol.dispose(id));
+      } finally {
+        rpc.terminate();
+      }
+    },
+  };
+}
+
+/** Send one image to the worker (the bitmap is transferred, never copied) and return its reply. */
+async function estimateOn(handle, rpc, source, options) {
+  handle.checkOpen();
+  const bitmap = await toImageBitmap(source);
+  const reply = await rpc.call((id) => protocol.estimate(id, bitmap, options), [bitmap]);
+  handle.lastTimings = reply.timings;
+  return reply;
+}
+
+function requireTask(rpc, ready, packageUrl, tasks) {
+  if (!tasks.includes(ready.manifest.task)) {
+    rpc.terminate();
+    const err = new Error(`${packageUrl}: a '${ready.manifest.task}' package, not ${tasks.join(' or ')}`);
+    err.name = 'ManifestError';
+    throw err;
+  }
+}
+
 export async function createPoseDetector(packageUrl, options = {}) {
+  const { rpc, ready } = await openWorker(packageUrl, options);
+  requireTask(rpc, ready, packageUrl, ['pose']);
+  const handle = taskHandle(rpc, ready);
+  handle.estimatePoses = async (source, poseOptions = {}) =>
+    (await estimateOn(handle, rpc, source, normalizePoseOptions(poseOptions))).poses;
+  return handle;
+}
+
+/**
+ * An object detector (a package of task 'detect', e.g. '/models/centernet/latest/'):
+ *
+ *   const detector = await createDetector('/models/centernet/latest/');
+ *   const found = await detector.detect(source, {scoreThreshold: 0.3, iouThreshold: 0.5, maxDetections: 20});
+ *   // [{label, class_id, score, box: [x1, y1, x2, y2]}] in the source's pixels, best first
+ */
+export async function createDetector(packageUrl, options = {}) {
+  const { rpc, ready } = await openWorker(packageUrl, options);
+  requireTask(rpc, ready, packageUrl, ['detect']);
+  const handle = taskHandle(rpc, ready);
+  handle.detect = async (source, detectOptions = {}) =>
+    (await estimateOn(handle, rpc, source, normalizeDetectOptions(detectOptions))).detections;
+  return handle;
+}
+
+/**
+ * An image classifier (a package of task 'classify', e.g. '/models/efficientnet-lite0/latest/'):
+ *
+ *   const classifier = await createClassifier('/models/efficientnet-lite0/latest/');
+ *   const classes = await classifier.classify(source, {topK: 5});
+ *   // [{label, class_id, score}] best first (equal scores in class-id order), as Python's Model.classify
+ *   const features = await classifier.embed(source);  // Float32Array: the penultimate features (1280)
+ */
+export async function createClassifier(packageUrl, options = {}) {
+  const { rpc, ready } = await openWorker(packageUrl, options);
+  requireTask(rpc, ready, packageUrl, ['classify']);
+  const handle = taskHandle(rpc, ready);
+  handle.classify = async (source, classifyOptions = {}) =>
+    (await estimateOn(handle, rpc, source, normalizeClassifyOptions({ ...classifyOptions, embedding: false }))).classes;
+  handle.embed = async (source) =>
+    (await estimateOn(handle, rpc, source, normalizeClassifyOptions({ topK: 1, embedding: true }))).embedding;
+  return handle;
+}
+
+/**
+ * Start a worker on a package and wait for its READY: {rpc, ready}. Shared by the task APIs.
+ * The worker is terminated if loading fails.
+ */
+async function openWorker(packageUrl, options = {}) {
   const opts = { ...env, ...options };
   const base = new URL(packageUrl, globalThis.location?.href).href;
   const url = base.endsWith('/') ? base : `${base}/`;
   const rpc = new RpcWorker(opts.workerUrl);
-  let ready;
   try {
-    const { workerUrl, ...workerOptions } = opts; // eslint-disable-line no-unused-vars
-    ready = await rpc.call((id) => protocol.init(id, url, workerOptions));
+    const { workerUrl, onProgress, persistStorage, ...workerOptions } = opts; // eslint-disable-line no-unused-vars
+    const persisting = persistStorage ? requestPersistentStorage() : Promise.resolve(null); // in parallel
+    const ready = await rpc.call((id) => protocol.init(id, url, workerOptions), [], onProgress);
+    const persisted = await persisting;
+    if (ready.cache && persisted !== null) ready.cache.persisted = persisted;
+    return { rpc, ready };
   } catch (err) {
     rpc.terminate();
     throw err;
+  }
+}
+
+/**
+ * A raw model (a package of task 'tensor', e.g. from `edgeward convert model.pt --package NAME@1.0.0`):
+ *
+ *   const model = await loadModel('/models/my-cnn/1.0.0/', {backend, numThreads, variant});
+ *   const out = await model.run({input: {data: Float32Array, dims: [1, 3, 32, 32]}});
+ *   out.output  // {data: Float32Array, dims: [1, 10], type: 'float32'}   (int64 → BigInt64Array)
+ *
+ * `data` may be a typed array of the input's dtype or a plain array of numbers; `dims` defaults to
+ * the manifest's shape. The names, dtypes and shapes are in `model.manifest.inputs` / `.outputs`.
+ */
+export async function loadModel(packageUrl, options = {}) {
+  const { rpc, ready } = await openWorker(packageUrl, options);
+  if (ready.manifest.task !== 'tensor') {
+    rpc.terminate();
+    const e = new Error(`${packageUrl}: loadModel() runs task 'tensor' packages; this one is task '${ready.manifest.task}'`);
+    e.name = 'ManifestError';
+    throw e;
   }
   let disposed = false;
   return {
     manifest: ready.manifest,
     backend: ready.backend,
     loadTimings: ready.timings,
+    cache: ready.cache,
     lastTimings: null,
-    async estimatePoses(source, poseOptions = {}) {
-      if (disposed) throw Object.assign(new Error('the detector was disposed'), { name: 'AbortError' });
-      const o = normalizePoseOptions(poseOptions);
-      const bitmap = await toImageBitmap(source);
-      const reply = await rpc.call((id) => protocol.estimate(id, bitmap, o), [bitmap]);
+    async run(feeds) {
+      if (disposed) throw Object.assign(new Error('the model was disposed'), { name: 'AbortError' });
+      const reply = await rpc.call((id) => protocol.run(id, feeds));
       this.lastTimings = reply.timings;
-      return reply.poses;
+      return reply.outputs;
     },
     async dispose() {
       if (disposed) return;

@@ -4,6 +4,8 @@
 //   for output pixel (i, j):  sx = (j + 0.5 - pad_x) / s - 0.5,  sy = (i + 0.5 - pad_y) / s - 0.5
 //   outside [-0.5, W - 0.5] x [-0.5, H - 0.5] → pad_value; else bilinear sample of the RGB image at
 //   (clamp(sx, 0, W-1), clamp(sy, 0, H-1)), then pixel * scale + offset (float64, stored float32).
+// resize 'center_crop' uses s = max(out_w / W, out_h / H) instead (scale to cover; pads <= 0, nothing
+// is padded), the rule otherwise the same.
 // The image's alpha channel is dropped. Buffers are reused across frames of the same size.
 
 export class Letterbox {
@@ -11,8 +13,8 @@ export class Letterbox {
     Object.assign(this, { scale, padX, padY, imageW, imageH });
   }
 
-  static fit(imageW, imageH, outW, outH) {
-    const s = Math.min(outW / imageW, outH / imageH);
+  static fit(imageW, imageH, outW, outH, cover = false) {
+    const s = cover ? Math.max(outW / imageW, outH / imageH) : Math.min(outW / imageW, outH / imageH);
     return new Letterbox(s, (outW - imageW * s) / 2, (outH - imageH * s) / 2, imageW, imageH);
   }
 
@@ -46,9 +48,10 @@ function axis(nOut, pad, s, nIn) {
  */
 export class Preprocessor {
   constructor(spec) {
-    if (spec.resize !== undefined && spec.resize !== 'letterbox') {
+    if (spec.resize !== undefined && spec.resize !== 'letterbox' && spec.resize !== 'center_crop') {
       throw new Error(`preprocess.resize '${spec.resize}' is not supported`);
     }
+    this.cover = spec.resize === 'center_crop';
     [this.outH, this.outW] = spec.size;
     this.scale = spec.scale;
     this.offset = spec.offset;
@@ -65,7 +68,7 @@ export class Preprocessor {
     const { width: w, height: h, data: px } = image;
     const key = `${w}x${h}`;
     if (key !== this._key) {
-      this._box = Letterbox.fit(w, h, this.outW, this.outH);
+      this._box = Letterbox.fit(w, h, this.outW, this.outH, this.cover);
       this._ax = axis(this.outW, this._box.padX, this._box.scale, w);
       this._ay = axis(this.outH, this._box.padY, this._box.scale, h);
       this._key = key;
@@ -104,4 +107,13 @@ export class Preprocessor {
 export function letterbox(image, spec) {
   const p = new Preprocessor(spec);
   return p.run(image);
+}
+
+/**
+ * Integer model inputs (MoveNet's int32 pixels) get floor(v + 0.5) of the float32 letterbox, as
+ * src/edgeward/runtime/preprocess.py `to_input_dtype` does; `out` (an Int32Array) is reused.
+ */
+export function toInt32Input(src, out = new Int32Array(src.length)) {
+  for (let i = 0; i < src.length; i++) out[i] = Math.floor(src[i] + 0.5);
+  return out;
 }

@@ -7,19 +7,29 @@ export const MSG = Object.freeze({
   INIT: 'init',         // page → worker {id, packageUrl, options}
   READY: 'ready',       // worker → page {id, manifest, backend, timings}
   ESTIMATE: 'estimate', // page → worker {id, bitmap (transferred), options}
-  RESULT: 'result',     // worker → page {id, poses, timings}
+  RESULT: 'result',     // worker → page {id, poses | detections | classes (+ embedding), timings}
   DISPOSE: 'dispose',   // page → worker {id}
   DISPOSED: 'disposed', // worker → page {id}
   ERROR: 'error',       // worker → page {id, error: {name, message}}
+  PROGRESS: 'progress', // worker → page {id, file, loaded, total}: download progress of a request
+                        // still in flight (not a reply: the request's own reply follows)
+  RUN: 'run',           // page → worker {id, feeds: {name: {data, dims}}}: raw tensors (task 'tensor')
+  OUTPUTS: 'outputs',   // worker → page {id, outputs: {name: {data, dims, type}}, timings}
 });
 
 export const init = (id, packageUrl, options = {}) => ({ type: MSG.INIT, id, packageUrl, options });
-export const ready = (id, manifest, backend, timings) => ({ type: MSG.READY, id, manifest, backend, timings });
+export const ready = (id, manifest, backend, timings, cache = null) => ({
+  type: MSG.READY, id, manifest, backend, timings, cache, // cache: {from, stored, persisted, warning}
+});
 export const estimate = (id, bitmap, options = {}) => ({ type: MSG.ESTIMATE, id, bitmap, options });
-export const result = (id, poses, timings) => ({ type: MSG.RESULT, id, poses, timings });
+// payload: {poses} for pose packages, {detections} for detectors, {classes, embedding?} for classifiers.
+export const result = (id, payload, timings) => ({ type: MSG.RESULT, id, ...payload, timings });
 export const dispose = (id) => ({ type: MSG.DISPOSE, id });
 export const disposed = (id) => ({ type: MSG.DISPOSED, id });
 export const error = (id, err) => ({ type: MSG.ERROR, id, error: serializeError(err) });
+export const run = (id, feeds) => ({ type: MSG.RUN, id, feeds });
+export const outputs = (id, tensors, timings) => ({ type: MSG.OUTPUTS, id, outputs: tensors, timings });
+export const progress = (id, { file, loaded, total, cached = false }) => ({ type: MSG.PROGRESS, id, file, loaded, total, cached });
 
 /** An Error (or anything thrown) → plain {name, message} that survives structured clone. */
 export function serializeError(err) {

@@ -2,10 +2,12 @@
 // warms it up, then pre-processes, runs and decodes every frame. The page only draws.
 
 import { createSession } from './backends.js';
-import { fetchVerified } from './integrity.js';
+import { loadModelFile } from './cache.js';
 import { fetchManifest } from './manifest.js';
-import { Preprocessor } from './preprocess.js';
+import { Preprocessor, toInt32Input } from './preprocess.js';
 import * as protocol from './protocol.js';
+import { decodeClassification } from './tasks/classify.js';
+import { decodeDetections } from './tasks/detect.js';
 import { decodePoses } from './tasks/pose.js';
 
 const { MSG } = protocol;
@@ -26,11 +28,16 @@ function pickVariant(manifest, wanted) {
 }
 
 function checkInput(manifest) {
+  for (const field of ['preprocess', 'postprocess']) {
+    if (!manifest[field]) throw new Error(`task '${manifest.task}' needs manifest field '${field}'`);
+  }
   const input = manifest.inputs[0];
   const [h, w] = manifest.preprocess.size;
   const shape = input.shape;
   if (input.layout && input.layout !== 'NHWC') throw new Error(`input '${input.name}': layout ${input.layout} is not supported`);
-  if (input.dtype !== 'float32') throw new Error(`input '${input.name}': dtype ${input.dtype} is not supported`);
+  if (input.dtype !== 'float32' && input.dtype !== 'int32') {
+    throw new Error(`input '${input.name}': dtype ${input.dtype} is not supported`);
+  }
   if (shape.length !== 4 || shape[1] !== h || shape[2] !== w || shape[3] !== 3) {
     throw new Error(`input '${input.name}': shape [${shape}] does not match preprocess.size [${h}, ${w}]`);
   }
@@ -40,14 +47,26 @@ function checkInput(manifest) {
 async function handleInit(msg) {
   const t0 = performance.now();
   const manifest = await fetchManifest(msg.packageUrl);
-  const input = checkInput(manifest);
+  const input = manifest.task === 'tensor' ? null : checkInput(manifest); // 'tensor': raw, see handleRun
   const variant = pickVariant(manifest, msg.options.variant);
-  const bytes = await fetchVerified(msg.packageUrl, manifest.files[variant]);
-  const { ort, session, backend } = await createSession(new Uint8Array(bytes), msg.options);
+  const file = await loadModelFile(msg.packageUrl, manifest.files[variant], {
+    onProgress: (p) => self.postMessage(protocol.progress(msg.id, p)),
+  });
+  const cache = {
+    from: file.from, stored: file.stored, warning: file.warning,
+    persisted: (await self.navigator.storage?.persisted?.().catch(() => null)) ?? null,
+  };
+  const { ort, session, backend } = await createSession(new Uint8Array(file.buffer), msg.options);
+  if (!input) { // task 'tensor': tensors in, tensors out; no pre-processing, no fixed input to warm up with
+    state = { manifest, ort, session, backend, raw: true };
+    return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: performance.now() - t0, warmupMs: 0 }, cache);
+  }
   const pre = new Preprocessor(manifest.preprocess);
   const [, h, w] = input.shape;
   pre.output.fill(Math.fround(pre.padValue));
-  const inputTensor = new ort.Tensor('float32', pre.output, [1, h, w, 3]);
+  // int32 inputs (MoveNet) get their own reused buffer, refilled from the float letterbox per frame.
+  const intInput = input.dtype === 'int32' ? toInt32Input(pre.output) : null;
+  const inputTensor = new ort.Tensor(input.dtype, intInput ?? pre.output, [1, h, w, 3]);
   const t1 = performance.now();
   for (let i = 0; i < WARMUP_RUNS; i++) { // so the first real frame is not slow
     const warm = await session.run({ [input.name]: inputTensor });
@@ -56,8 +75,8 @@ async function handleInit(msg) {
   const t2 = performance.now();
   const canvas = new OffscreenCanvas(1, 1);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  state = { manifest, ort, session, backend, pre, input, inputTensor, canvas, ctx, scratch: {} };
-  return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: t1 - t0, warmupMs: t2 - t1 });
+  state = { manifest, ort, session, backend, pre, input, inputTensor, intInput, canvas, ctx, scratch: {} };
+  return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: t1 - t0, warmupMs: t2 - t1 }, cache);
 }
 
 function readPixels(bitmap) {
@@ -76,6 +95,7 @@ function readPixels(bitmap) {
 
 async function handleEstimate(msg) {
   if (!state) throw new Error('detector is not initialised (or was disposed)');
+  if (state.raw) throw new Error("a task 'tensor' package takes raw tensors: use loadModel(url).run(feeds)");
   const t0 = performance.now();
   let image;
   try {
@@ -84,15 +104,24 @@ async function handleEstimate(msg) {
     msg.bitmap?.close?.();
   }
   const { box } = state.pre.run(image);
+  if (state.intInput) toInt32Input(state.pre.output, state.intInput);
   const t1 = performance.now();
   const out = await state.session.run({ [state.input.name]: state.inputTensor });
   const t2 = performance.now();
   const outputs = {};
   for (const [name, t] of Object.entries(out)) outputs[name] = { data: t.data, dims: t.dims };
-  const poses = decodePoses(state.manifest.postprocess, outputs, box, msg.options, state.scratch);
+  const { manifest } = state;
+  let payload;
+  if (manifest.task === 'detect') {
+    payload = { detections: decodeDetections(manifest.postprocess, outputs, box, manifest.labels, msg.options) };
+  } else if (manifest.task === 'classify') {
+    payload = decodeClassification(manifest.postprocess, outputs, manifest.labels, msg.options); // {classes, embedding?}
+  } else {
+    payload = { poses: decodePoses(manifest.postprocess, outputs, box, msg.options, state.scratch, manifest.preprocess.size) };
+  }
   for (const t of Object.values(out)) t.dispose?.();
   const t3 = performance.now();
-  return protocol.result(msg.id, poses, { preprocessMs: t1 - t0, inferenceMs: t2 - t1, decodeMs: t3 - t2 });
+  return protocol.result(msg.id, payload, { preprocessMs: t1 - t0, inferenceMs: t2 - t1, decodeMs: t3 - t2 });
 }
 
 async function handleDispose(msg) {
@@ -104,7 +133,53 @@ async function handleDispose(msg) {
   return protocol.disposed(msg.id);
 }
 
-const handlers = { [MSG.INIT]: handleInit, [MSG.ESTIMATE]: handleEstimate, [MSG.DISPOSE]: handleDispose };
+// Typed arrays onnxruntime-web takes for each manifest dtype (float16: raw IEEE half bits).
+const TYPED = {
+  float32: Float32Array, float16: Uint16Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array, bool: Uint8Array,
+};
+
+function toTensor(ort, spec, feed) {
+  const where = `input '${spec.name}'`;
+  if (!feed || typeof feed !== 'object' || !('data' in feed)) throw new Error(`${where}: expected {data, dims}`);
+  const dims = Array.from(feed.dims ?? spec.shape, Number);
+  if (dims.length !== spec.shape.length || dims.some((d, i) => spec.shape[i] !== null && spec.shape[i] !== d)) {
+    throw new Error(`${where}: dims [${dims}] do not fit the model's shape [${spec.shape.map((d) => d ?? '?')}]`);
+  }
+  const Typed = TYPED[spec.dtype];
+  let { data } = feed;
+  if (!(data instanceof Typed) && !(spec.dtype === 'float16' && globalThis.Float16Array && data instanceof Float16Array)) {
+    data = Typed === BigInt64Array ? BigInt64Array.from(data, (v) => BigInt(v)) : Typed.from(data, Number);
+  }
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (data.length !== size) throw new Error(`${where}: ${data.length} values for dims [${dims}] (needs ${size})`);
+  return new ort.Tensor(spec.dtype, data, dims);
+}
+
+async function handleRun(msg) {
+  if (!state) throw new Error('model is not initialised (or was disposed)');
+  if (!state.raw) throw new Error(`run() is for task 'tensor' packages; this package's task is '${state.manifest.task}'`);
+  const t0 = performance.now();
+  const specs = state.manifest.inputs;
+  const unknown = Object.keys(msg.feeds || {}).filter((k) => !specs.some((s) => s.name === k));
+  if (unknown.length) throw new Error(`unknown input(s) ${unknown.map((k) => `'${k}'`).join(', ')}; the model takes ${specs.map((s) => `'${s.name}'`).join(', ')}`);
+  const feeds = {};
+  for (const spec of specs) {
+    if (!msg.feeds?.[spec.name]) throw new Error(`input '${spec.name}' is missing`);
+    feeds[spec.name] = toTensor(state.ort, spec, msg.feeds[spec.name]);
+  }
+  const t1 = performance.now();
+  const out = await state.session.run(feeds);
+  const t2 = performance.now();
+  const tensors = {};
+  for (const [name, t] of Object.entries(out)) {
+    tensors[name] = { data: t.data, dims: Array.from(t.dims), type: t.type };
+  }
+  return protocol.outputs(msg.id, tensors, { prepareMs: t1 - t0, inferenceMs: t2 - t1 });
+}
+
+const handlers = {
+  [MSG.INIT]: handleInit, [MSG.ESTIMATE]: handleEstimate, [MSG.DISPOSE]: handleDispose, [MSG.RUN]: handleRun,
+};
 
 self.onmessage = (event) => {
   const msg = event.data;

@@ -2,8 +2,8 @@
 // backend is TF.js's plain-JS 'cpu' kernels: exact float32 sums (its XNNPACK wasm backend drifts ~2e-3
 // on PoseNet's offsets, values up to 240). EDGEWARD_TFJS_BACKEND=wasm picks the fast one.
 // Usage: node tfjs_reference.mjs REQUEST.json
-// REQUEST: {model: "model.json", outDir: "...", inputs: {name: {shape: [...], file: "x.f32"}}}
-// Writes one float32 .f32 file per output plus outputs.json {name: {shape, file}}.
+// REQUEST: {model: "model.json", outDir: "...", inputs: {name: {shape: [...], file: "x.bin", dtype}}}
+// Writes one raw little-endian file per output plus outputs.json {name: {shape, file, dtype}}.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
@@ -41,15 +41,21 @@ const model = await tf.loadGraphModel(tf.io.fromMemory({
 const feeds = {};
 for (const [name, spec] of Object.entries(req.inputs)) {
   const raw = fs.readFileSync(spec.file);
-  feeds[name] = tf.tensor(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4), spec.shape, 'float32');
+  const Typed = spec.dtype === 'int32' ? Int32Array : Float32Array;
+  const data = new Typed(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  feeds[name] = tf.tensor(data, spec.shape, spec.dtype ?? 'float32');
 }
 const names = model.outputs.map((o) => o.name);
 let outs = await model.executeAsync(feeds, names);
 if (!Array.isArray(outs)) outs = [outs];
 const index = {};
 names.forEach((name, i) => {
-  const file = path.join(req.outDir, `out${i}.f32`);
-  fs.writeFileSync(file, Buffer.from(outs[i].dataSync().buffer));
-  index[name] = { shape: outs[i].shape, file };
+  const file = path.join(req.outDir, `out${i}.bin`);
+  // Copy into the declared dtype: dataSync() may be a view into a larger buffer, and a Cast's
+  // result can still be held in the source's array type.
+  const dtype = outs[i].dtype === 'int32' || outs[i].dtype === 'bool' ? 'int32' : 'float32';
+  const data = (dtype === 'int32' ? Int32Array : Float32Array).from(outs[i].dataSync());
+  fs.writeFileSync(file, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  index[name] = { shape: outs[i].shape, file, dtype };
 });
 fs.writeFileSync(path.join(req.outDir, 'outputs.json'), JSON.stringify(index));

@@ -27,16 +27,17 @@ def js_pose_options(**opts: Any) -> dict[str, Any]:
     return {_JS_OPTIONS[k]: v for k, v in opts.items()}
 
 
-def run_in_page(page: Any, pkg_url: str, image_bytes: bytes, pose_opts: dict[str, Any],
-                runtime_opts: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Estimate poses in an open harness page; browser errors become BrowserError with their name."""
-    script = """async ([url, b64, opts, rt]) => {
+def run_in_page(page: Any, pkg_url: str, image_bytes: bytes, task_opts: dict[str, Any],
+                runtime_opts: dict[str, Any] | None = None, method: str = "estimate") -> dict[str, Any]:
+    """Run a harness method ('estimate' for poses, 'detect') in an open harness page; browser errors
+    become BrowserError (or ImageError) carrying the JS error's name."""
+    script = """async ([method, url, b64, opts, rt]) => {
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-        try { return await window.edgewardHarness.estimate(url, bytes, opts, rt); }
+        try { return await window.edgewardHarness[method](url, bytes, opts, rt); }
         catch (e) { return {error: {name: e.name, message: e.message}}; }
     }"""
     result: dict[str, Any] = page.evaluate(
-        script, [pkg_url, base64.b64encode(image_bytes).decode(), pose_opts, runtime_opts or {}])
+        script, [method, pkg_url, base64.b64encode(image_bytes).decode(), task_opts, runtime_opts or {}])
     if "error" in result:
         err = result["error"]
         cls = ImageError if err["name"] == "ImageError" else BrowserError
@@ -57,7 +58,7 @@ def estimate_poses_in_browser(model: str, image: Path, **opts: Any) -> list[dict
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(base + HARNESS_PATH)
         try:
-            page.wait_for_function("document.body.dataset.status === 'ready'", timeout=30_000)
+            page.wait_for_function("() => document.body.dataset.status === 'ready'", timeout=30_000)
         except Exception as e:
             raise BrowserError(f"the harness page did not load ({'; '.join(errors) or e})") from None
         result = run_in_page(page, pkg, Path(image).read_bytes(), js_pose_options(**opts))

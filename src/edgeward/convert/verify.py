@@ -60,9 +60,10 @@ def run_tfjs_reference(model_json: Path, feeds: dict[str, np.ndarray]) -> dict[s
     with tempfile.TemporaryDirectory(prefix="edgeward-ref-") as tmp:
         inputs: dict[str, dict[str, object]] = {}
         for name, arr in feeds.items():
-            f = Path(tmp) / f"in-{len(inputs)}.f32"
-            np.ascontiguousarray(arr, dtype="<f4").tofile(f)
-            inputs[name] = {"shape": list(arr.shape), "file": str(f)}
+            dtype = "int32" if arr.dtype.kind in "iu" else "float32"
+            f = Path(tmp) / f"in-{len(inputs)}.bin"
+            np.ascontiguousarray(arr, dtype="<i4" if dtype == "int32" else "<f4").tofile(f)
+            inputs[name] = {"shape": list(arr.shape), "file": str(f), "dtype": dtype}
         req = Path(tmp) / "request.json"
         req.write_text(json.dumps({"model": str(Path(model_json).resolve()), "outDir": tmp, "inputs": inputs}))
         proc = subprocess.run([node, str(script), str(req)], capture_output=True, text=True, timeout=600)
@@ -70,7 +71,9 @@ def run_tfjs_reference(model_json: Path, feeds: dict[str, np.ndarray]) -> dict[s
             tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
             raise VerificationError(f"{model_json}: the TF.js reference run failed:\n{tail}")
         index = json.loads((Path(tmp) / "outputs.json").read_text())
-        return {name: np.fromfile(v["file"], dtype="<f4").reshape(v["shape"]) for name, v in index.items()}
+        types = {"float32": "<f4", "int32": "<i4", "bool": "u1"}
+        return {name: np.fromfile(v["file"], dtype=types.get(v.get("dtype"), "<f4")).reshape(v["shape"])
+                for name, v in index.items()}
 
 
 def compare(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray], source: str) -> dict[str, float]:

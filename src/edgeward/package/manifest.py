@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_serializer, model_validator
 
 from edgeward.errors import ManifestError
 
@@ -22,10 +22,41 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class VariantReport(_Strict):
+    """How an optimized variant (int8, fp16) was made and what it measured against fp32
+    (written by ``edgeward quantize``; see ``edgeward.optimize.gate`` for the metrics)."""
+
+    method: str
+    """e.g. 'static QDQ int8, per-channel, MinMax' or 'fp16 (float32 inputs/outputs)'."""
+    bytes_ratio: float
+    """File bytes divided by the fp32 file's bytes."""
+    metrics: dict[str, float] = Field(default_factory=dict)
+    gate: str = ""
+    """The accuracy gate's thresholds, in words."""
+    gate_passed: bool
+    native_ms: dict[str, float] = Field(default_factory=dict)
+    """Median ms per inference in native onnxruntime (CPU), same run: 'fp32' and the variant's name with
+    default threads, and with a '_1thread' suffix on one thread."""
+    excluded_nodes: list[str] = Field(default_factory=list)
+    """Nodes kept in fp32 by the mixed-precision search."""
+    calibration: list[str] = Field(default_factory=list)
+    heldout: list[str] = Field(default_factory=list)
+    tool: str = ""
+
+
 class FileEntry(_Strict):
     path: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]+$")]
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     bytes: Annotated[int, Field(ge=0)]
+    report: VariantReport | None = None
+    """Measured figures of an optimized variant (absent for fp32)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_report(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("report") is None:
+            data.pop("report", None)
+        return data
 
 
 class TensorSpec(_Strict):
@@ -38,11 +69,14 @@ class TensorSpec(_Strict):
 class LetterboxPreprocess(_Strict):
     """Resize keeping aspect ratio, centred, padded; then ``pixel * scale + offset``.
 
+    ``resize: 'center_crop'`` scales to cover instead (s = max, not min, of the two ratios): the
+    shorter side fills the input and the longer one is cropped equally on both sides; nothing is padded.
+
     The exact sampling rule (bilinear, half-pixel centres, no antialias) is written in
     ``edgeward.runtime.preprocess`` and mirrored in ``web/src/preprocess.js``.
     """
 
-    resize: Literal["letterbox"] = "letterbox"
+    resize: Literal["letterbox", "center_crop"] = "letterbox"
     size: Annotated[list[int], Field(min_length=2, max_length=2)]
     """[height, width] of the model input."""
     scale: float
@@ -65,7 +99,38 @@ class PoseNetPostprocess(_Strict):
     refine_steps: Annotated[int, Field(ge=0)] = 2
 
 
-Postprocess = Annotated[PoseNetPostprocess, Field(discriminator="kind")]
+class MoveNetPostprocess(_Strict):
+    """MoveNet decodes inside its graph: ``output`` holds [1, P, 17 * 3 (+ 5)] rows of (y, x, score)
+    normalised to the model input; multi-pose rows end with a box (ymin, xmin, ymax, xmax, score)."""
+
+    kind: Literal["movenet"] = "movenet"
+    keypoints: list[str]
+    skeleton: list[Annotated[list[int], Field(min_length=2, max_length=2)]]
+    output: str
+    multipose: bool = False
+
+
+class CenterNetPostprocess(_Strict):
+    """CenterNet decodes its top-k inside its graph: ``output`` holds [1, N, 6] rows of
+    (x1, y1, x2, y2, score, class) with box edges in model-input pixels; class indexes ``labels``.
+    Score threshold and class-wise non-maximum suppression run after (``edgeward.tasks.detect``)."""
+
+    kind: Literal["centernet"] = "centernet"
+    output: str
+
+
+class ClassifyPostprocess(_Strict):
+    """An image classifier: ``output`` holds [1, C] class probabilities (softmax inside the graph),
+    indexed by ``labels``; top-k runs after (``edgeward.tasks.classify``). ``embedding`` names an
+    optional [1, D] output, the penultimate features (for transfer learning)."""
+
+    kind: Literal["classify"] = "classify"
+    output: str
+    embedding: str | None = None
+
+
+Postprocess = Annotated[PoseNetPostprocess | MoveNetPostprocess | CenterNetPostprocess | ClassifyPostprocess,
+                        Field(discriminator="kind")]
 
 
 class Provenance(_Strict):
@@ -73,24 +138,40 @@ class Provenance(_Strict):
     converter: str
     parity_max_abs_diff: dict[str, float] = Field(default_factory=dict)
     parity_images: list[str] = Field(default_factory=list)
+    parity_cases: list[str] = Field(default_factory=list)
+    """Non-image inputs the parity was measured on (importers: 'example', 'random-normal-1', ...)."""
 
 
 class Manifest(_Strict):
     schema_version: Literal[1] = 1
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
-    task: Literal["pose"]
+    task: Literal["pose", "detect", "classify", "tensor"]
+    """'tensor': a raw model (importers); tensors in, tensors out, no pre- or post-processing."""
     files: dict[Literal["fp32", "fp16", "int8"], FileEntry]
     inputs: Annotated[list[TensorSpec], Field(min_length=1)]
     outputs: Annotated[list[TensorSpec], Field(min_length=1)]
-    preprocess: LetterboxPreprocess
-    postprocess: Postprocess
+    if TYPE_CHECKING:  # every task but 'tensor' has both (the validator below); task code reads them as given
+        preprocess: LetterboxPreprocess = None  # type: ignore[assignment]
+        postprocess: (PoseNetPostprocess | MoveNetPostprocess | CenterNetPostprocess
+                      | ClassifyPostprocess) = None  # type: ignore[assignment]
+    else:  # 'tensor' manifests (importers) omit both
+        preprocess: LetterboxPreprocess | None = None
+        postprocess: Postprocess | None = None
     labels: list[str] | None = None
     provenance: Provenance
     license: str
 
+    @model_validator(mode="after")
+    def _task_needs_processing(self) -> Manifest:
+        if self.task != "tensor":
+            missing = [f for f in ("preprocess", "postprocess") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"task '{self.task}' needs field(s) {', '.join(map(repr, missing))}")
+        return self
+
     def output(self, role: str) -> str:
-        return self.postprocess.outputs[role]  # type: ignore[index]
+        return self.postprocess.outputs[role]  # type: ignore[union-attr,index]
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"

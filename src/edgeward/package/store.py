@@ -8,12 +8,12 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from edgeward.errors import IntegrityError, PackageNotFoundError
 from edgeward.package.manifest import MANIFEST_FILE, FileEntry, Manifest, read_manifest
+from edgeward.package.semver import Version, VersionError, parse_spec
 from edgeward.settings import get_settings
-
-_SPEC = re.compile(r"^(?P<name>[a-z0-9][a-z0-9._-]*)(?:@(?P<version>\d+\.\d+\.\d+\S*))?$")
 
 
 def sha256_file(path: Path) -> str:
@@ -28,33 +28,42 @@ def file_entry(path: Path) -> FileEntry:
     return FileEntry(path=path.name, sha256=sha256_file(path), bytes=path.stat().st_size)
 
 
-def _version_key(v: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", v.split("-")[0]))
-
-
 def packages_root(root: Path | None = None) -> Path:
     return root or get_settings().packages_dir
 
 
 def package_dir(spec: str, root: Path | None = None) -> Path:
-    """Resolve ``name`` or ``name@1.2.3`` to a package folder (latest version when none is given)."""
-    m = _SPEC.match(spec)
-    if not m:
-        raise PackageNotFoundError(f"'{spec}' is not a package spec (expected NAME or NAME@X.Y.Z)")
-    base = packages_root(root) / m["name"]
-    if m["version"]:
-        d = base / m["version"]
-    else:
-        versions = sorted((p.name for p in base.glob("*") if (p / MANIFEST_FILE).is_file()), key=_version_key)
-        if not versions:
-            raise PackageNotFoundError(
-                f"package '{m['name']}' is not in {packages_root(root)}; build it with "
-                f"`edgeward zoo build {m['name']}`"
-            )
-        d = base / versions[-1]
-    if not (d / MANIFEST_FILE).is_file():
-        raise PackageNotFoundError(f"package '{spec}' is not in {packages_root(root)}")
-    return d
+    """Resolve ``name``, ``name@1.2.3`` or a range (``name@^1``, ``~1.2``, ``latest``) to a package folder.
+
+    The highest version in the range wins; ``latest`` is the highest release (or pre-release when
+    there is nothing else).
+    """
+    try:
+        name, rng = parse_spec(spec)
+    except VersionError:
+        raise PackageNotFoundError(f"'{spec}' is not a package spec (expected NAME or NAME@RANGE, "
+                                   f"e.g. posenet@^1)") from None
+    base = packages_root(root) / name
+    versions = [p.name for p in base.glob("*") if (p / MANIFEST_FILE).is_file()]
+    if not versions:
+        raise PackageNotFoundError(
+            f"package '{name}' is not in {packages_root(root)}; build it with `edgeward zoo build {name}` "
+            f"or pull it with `edgeward pull {name}`"
+        )
+    best = rng.best(versions)
+    if best is None and rng.text == "latest":
+        best = max(versions, key=_loose_key)
+    if best is None:
+        raise PackageNotFoundError(f"no version of '{name}' in {packages_root(root)} matches '{rng}' "
+                                   f"(has: {', '.join(sorted(versions, key=_loose_key))})")
+    return base / best
+
+
+def _loose_key(v: str) -> tuple[Any, ...]:
+    try:
+        return (1, Version.parse(v))
+    except VersionError:
+        return (0, tuple(int(p) for p in re.findall(r"\d+", v)))
 
 
 def list_packages(root: Path | None = None) -> list[Manifest]:

@@ -10,7 +10,7 @@ import onnxruntime as ort
 
 from edgeward.errors import EdgewardError, ManifestError
 from edgeward.package.manifest import MANIFEST_FILE, Manifest, read_manifest
-from edgeward.package.store import package_dir, verify_file
+from edgeward.package.store import verify_file
 
 
 class Model:
@@ -43,9 +43,43 @@ class Model:
 
         return estimate_poses(self, image, max_poses, score_threshold, nms_radius, flip_horizontal)
 
+    def detect(self, image: Any, score_threshold: float = 0.3, iou_threshold: float = 0.5,
+               max_detections: int = 20) -> list[dict[str, Any]]:
+        """Objects as ``[{label, class_id, score, box: [x1, y1, x2, y2]}]`` in image pixels, best first."""
+        if self.manifest.task != "detect":
+            raise EdgewardError(f"{self.name} is a '{self.manifest.task}' model, not a detector")
+        from edgeward.tasks.detect import detect
 
-def load_model(spec: str | Path, variant: str = "fp32", threads: int | None = None) -> Model:
-    """``spec`` is a package folder, or NAME / NAME@VERSION from the local store."""
+        return detect(self, image, score_threshold, iou_threshold, max_detections)
+
+    def classify(self, image: Any, top_k: int = 5) -> list[dict[str, Any]]:
+        """The ``top_k`` classes as ``[{label, class_id, score}]``, best first (ties in class-id order)."""
+        if self.manifest.task != "classify":
+            raise EdgewardError(f"{self.name} is a '{self.manifest.task}' model, not a classifier")
+        from edgeward.tasks.classify import classify
+
+        return classify(self, image, top_k)
+
+    def embed(self, image: Any) -> np.ndarray:
+        """The classifier's penultimate features for ``image``: a float32 vector (EfficientNet-Lite0: 1280)."""
+        if self.manifest.task != "classify":
+            raise EdgewardError(f"{self.name} is a '{self.manifest.task}' model, not a classifier")
+        from edgeward.tasks.classify import embed
+
+        return embed(self, image)
+
+
+def load_model(spec: str | Path, variant: str = "fp32", threads: int | None = None,
+               registry_url: str | None = None) -> Model:
+    """``spec`` is a package folder, or NAME / NAME@VERSION / NAME@RANGE (``posenet@^1``).
+
+    With a registry (``registry_url`` or EDGEWARD_REGISTRY_URL) the range is resolved there and the
+    package cached in the local store, each file verified (a bad one is fetched again once); without
+    one, or when it cannot be reached, the local store answers.
+    """
     path = Path(spec)
-    directory = path if (path / MANIFEST_FILE).is_file() else package_dir(str(spec))
-    return Model(directory, variant, threads)
+    if (path / MANIFEST_FILE).is_file():
+        return Model(path, variant, threads)
+    from edgeward.registry.client import locate_package
+
+    return Model(locate_package(str(spec), [variant], registry_url), variant, threads)

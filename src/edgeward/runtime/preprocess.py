@@ -8,6 +8,8 @@ The rule (continuous pixel coordinates, pixel centres at integers):
   else: bilinear sample at (clamp(sx, 0, W-1), clamp(sy, 0, H-1)) of the RGB image,
         then value = pixel * scale + offset   (float64 arithmetic, stored as float32)
 A point (x, y) in model-input pixels maps back to the image with ``to_image``.
+``resize: 'center_crop'`` uses s = max(out_w / W, out_h / H) instead (scale to cover): the pads
+are then <= 0, every output pixel is inside the image, and the rule is otherwise the same.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ class Letterbox:
     image_h: int
 
     @classmethod
-    def fit(cls, image_w: int, image_h: int, out_w: int, out_h: int) -> Letterbox:
-        s = min(out_w / image_w, out_h / image_h)
+    def fit(cls, image_w: int, image_h: int, out_w: int, out_h: int, cover: bool = False) -> Letterbox:
+        s = (max if cover else min)(out_w / image_w, out_h / image_h)
         return cls(s, (out_w - image_w * s) / 2, (out_h - image_h * s) / 2, image_w, image_h)
 
     def to_image(self, x: np.ndarray | float, y: np.ndarray | float) -> tuple:
@@ -52,7 +54,7 @@ def letterbox(image: np.ndarray, spec: LetterboxPreprocess) -> tuple[np.ndarray,
         raise ValueError(f"expected an RGB image [H, W, 3], got shape {image.shape}")
     out_h, out_w = spec.size
     h, w = image.shape[:2]
-    box = Letterbox.fit(w, h, out_w, out_h)
+    box = Letterbox.fit(w, h, out_w, out_h, cover=spec.resize == "center_crop")
     x0, x1, fx, in_x = _axis(out_w, box.pad_x, box.scale, w)
     y0, y1, fy, in_y = _axis(out_h, box.pad_y, box.scale, h)
     img = image.astype(np.float64)
@@ -63,3 +65,10 @@ def letterbox(image: np.ndarray, spec: LetterboxPreprocess) -> tuple[np.ndarray,
     inside = in_y[:, None, None] & in_x[None, :, None]
     out = np.where(inside, value, spec.pad_value).astype(np.float32)
     return out[None], box
+
+
+def to_input_dtype(x: np.ndarray, dtype: str) -> np.ndarray:
+    """Integer model inputs (MoveNet's int32 pixels) get ``floor(v + 0.5)``; floats pass through."""
+    if dtype in ("int32", "uint8"):
+        return np.floor(x.astype(np.float64) + 0.5).astype(np.int32 if dtype == "int32" else np.uint8)
+    return x

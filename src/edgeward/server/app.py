@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from edgeward.errors import EdgewardError
 from edgeward.package.manifest import MANIFEST_FILE, read_manifest
 from edgeward.package.store import list_packages, package_dir
+from edgeward.registry.api import registry_router
 from edgeward.settings import Settings, get_settings
 
 ISOLATION_HEADERS = {
@@ -23,6 +24,47 @@ ISOLATION_HEADERS = {
     "Cross-Origin-Embedder-Policy": "require-corp",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+
+# What the runtime needs, found by testing in Chromium (tests/browser/test_integrity.py checks no
+# violation is reported): onnxruntime-web compiles WebAssembly ('wasm-unsafe-eval', in the page and in
+# the worker, which gets this header on its own script); its threaded build starts its pthread
+# workers from its own same-origin .mjs URL (worker-src 'self'; it would use a blob: URL only when
+# loaded from another origin); pictures and videos the user picks are shown through blob: URLs.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' blob: data:",
+    "media-src 'self' blob:",
+    "style-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+])
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+# Package files may be fetched by apps on other origins (which may be cross-origin isolated
+# themselves): they are served with CORS and a cross-origin resource policy.
+PACKAGE_FILE_HEADERS = {
+    "Cross-Origin-Resource-Policy": "cross-origin",
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Content-Length, Content-Range, Accept-Ranges",
+}
+_PACKAGE_FILE_PATH = re.compile(r"^/models/[^/]+/[^/]+/[^/]+$|^/api/v\d+/(blobs/[^/]+|packages/.+/files/.+)$")
+
+
+def is_package_file(path: str) -> bool:
+    """Whether ``path`` is a model package file (served with CORS and CORP cross-origin)."""
+    return bool(_PACKAGE_FILE_PATH.match(path))
+
 
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -39,6 +81,7 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
     ".ico": "image/x-icon",
     ".txt": "text/plain; charset=utf-8",
+    ".webmanifest": "application/manifest+json",
 }
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
@@ -89,7 +132,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def isolate(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
         response.headers.update(ISOLATION_HEADERS)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if is_package_file(request.url.path):
+            response.headers.update(PACKAGE_FILE_HEADERS)
+        if request.url.path.endswith("/ort-sw.js") and request.url.path.startswith("/apps/"):
+            # the apps' onnxruntime-web service worker (see web/apps/playground/ort-sw.js) may control
+            # exactly the onnxruntime-web folder, where the pthread workers' script lives
+            response.headers["Service-Worker-Allowed"] = "/vendor/onnxruntime-web/"
         return response
 
     @app.get("/", include_in_schema=False)
@@ -117,7 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONResponse({"packages": items}, headers={"Cache-Control": "no-cache"})
 
-    @app.api_route("/models/{name}/{version}/{file}", methods=["GET", "HEAD"])
+    @app.api_route("/models/{name}/{version}/{file}", methods=["GET", "HEAD"], include_in_schema=False)
     async def model_file(name: str, version: str, file: str) -> FileResponse:
         if not _NAME.match(name) or not (version == "latest" or _VERSION.match(version)):
             raise _not_found(f"package {name}@{version}")
@@ -132,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Revalidated (ETag) every time: a rebuilt package must never be shadowed by a stale copy.
         return file_response(safe_file(folder, file))
 
+    app.include_router(registry_router(settings))
     _mount_static(app, "/apps", apps)
     _mount_static(app, "/runtime", settings.web_root / "src")
     _mount_static(app, "/vendor/onnxruntime-web", settings.node_modules / "onnxruntime-web" / "dist")

@@ -1,4 +1,8 @@
-"""Pose estimation on a model package: pre-process, run, decode, map back to image pixels."""
+"""Pose estimation on a model package: pre-process, run, decode, map back to image pixels.
+
+The decoder comes from the manifest's ``postprocess.kind`` (PoseNet or MoveNet); both yield
+keypoints in model-input pixels, mapped back to the image through the same letterbox.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from edgeward.errors import EdgewardError
-from edgeward.package.manifest import PoseNetPostprocess
+from edgeward.package.manifest import MoveNetPostprocess, PoseNetPostprocess
 from edgeward.runtime.image import ImageInput, load_image
-from edgeward.runtime.preprocess import Letterbox, letterbox
+from edgeward.runtime.preprocess import Letterbox, letterbox, to_input_dtype
+from edgeward.tasks.movenet import decode_movenet
 from edgeward.tasks.posenet import RawPose, decode_multiple, decode_single, sigmoid
 
 if TYPE_CHECKING:
@@ -29,30 +34,42 @@ def _to_output(raw: RawPose, box: Letterbox, names: list[str], flip: bool) -> Po
     return {"score": float(raw.score), "keypoints": keypoints}
 
 
-def estimate_poses(model: Model, image: ImageInput, max_poses: int = 1, score_threshold: float = 0.5,
-                   nms_radius: float = 20.0, flip_horizontal: bool = False) -> list[Pose]:
-    """Poses in the input image's pixel coordinates, best first.
-
-    ``max_poses=1`` uses single-pose decoding (per-keypoint argmax); more uses PersonLab multi-pose
-    decoding. Poses scoring below ``score_threshold`` are dropped.
-    """
-    post = model.manifest.postprocess
-    if not isinstance(post, PoseNetPostprocess):
-        raise EdgewardError(f"{model.manifest.name}: postprocess kind '{post.kind}' is not a pose decoder")
-    if max_poses < 1:
-        raise EdgewardError(f"max_poses must be at least 1, got {max_poses}")
-    rgb = load_image(image)
-    x, box = letterbox(rgb, model.manifest.preprocess)
-    out = model.run({model.manifest.inputs[0].name: x})
+def _posenet(post: PoseNetPostprocess, out: dict[str, np.ndarray], box: Letterbox, max_poses: int,
+             score_threshold: float, nms_radius: float) -> list[RawPose]:
     heat = out[post.outputs["heatmap"]][0]
     scores = sigmoid(heat) if post.heatmap_activation == "sigmoid" else heat.astype(np.float32)
     offsets = out[post.outputs["offset"]][0]
     if max_poses == 1:
         raw = decode_single(scores, offsets, post.output_stride)
-        poses = [raw] if raw.score >= score_threshold else []
+        return [raw] if raw.score >= score_threshold else []
+    chain = [(int(a), int(b)) for a, b in post.pose_chain]
+    return decode_multiple(scores, offsets, out[post.outputs["displacement_fwd"]][0],
+                           out[post.outputs["displacement_bwd"]][0], post.output_stride, chain,
+                           max_poses, score_threshold, nms_radius * box.scale, post.refine_steps)
+
+
+def estimate_poses(model: Model, image: ImageInput, max_poses: int = 1, score_threshold: float = 0.5,
+                   nms_radius: float = 20.0, flip_horizontal: bool = False) -> list[Pose]:
+    """Poses in the input image's pixel coordinates, best first.
+
+    PoseNet: ``max_poses=1`` uses single-pose decoding (per-keypoint argmax); more uses PersonLab
+    multi-pose decoding. MoveNet decodes in its graph. Poses scoring below ``score_threshold`` are
+    dropped. ``nms_radius`` is in image pixels.
+    """
+    manifest = model.manifest
+    post = manifest.postprocess
+    if not isinstance(post, PoseNetPostprocess | MoveNetPostprocess):
+        raise EdgewardError(f"{manifest.name}: postprocess kind '{post.kind}' is not a pose decoder")
+    if max_poses < 1:
+        raise EdgewardError(f"max_poses must be at least 1, got {max_poses}")
+    rgb = load_image(image)
+    spec = manifest.inputs[0]
+    x, box = letterbox(rgb, manifest.preprocess)
+    out = model.run({spec.name: to_input_dtype(x, spec.dtype)})
+    if isinstance(post, PoseNetPostprocess):
+        poses = _posenet(post, out, box, max_poses, score_threshold, nms_radius)
     else:
-        chain = [(int(a), int(b)) for a, b in post.pose_chain]
-        poses = decode_multiple(scores, offsets, out[post.outputs["displacement_fwd"]][0],
-                                out[post.outputs["displacement_bwd"]][0], post.output_stride, chain,
-                                max_poses, score_threshold, nms_radius * box.scale, post.refine_steps)
+        h, w = manifest.preprocess.size
+        poses = decode_movenet(out[post.output], len(post.keypoints), h, w, post.multipose, max_poses,
+                               score_threshold)
     return [_to_output(p, box, post.keypoints, flip_horizontal) for p in poses]

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from edgeward.errors import EdgewardError
 
-RECIPES: dict[str, str] = {"posenet": "edgeward.zoo.posenet"}
+# name → "module:function" building it (imported lazily: recipes pull in the converter).
+RECIPES: dict[str, str] = {
+    "posenet": "edgeward.zoo.posenet:build",
+    "movenet-lightning": "edgeward.zoo.movenet:build_lightning",
+    "movenet-thunder": "edgeward.zoo.movenet:build_thunder",
+    "centernet": "edgeward.zoo.centernet:build",
+    "efficientnet-lite0": "edgeward.zoo.efficientnet:build",
+}
 
 
 def build(name: str, *, force: bool = False, on_step: Callable[[str], None] | None = None) -> Path:
@@ -16,6 +23,6 @@ def build(name: str, *, force: bool = False, on_step: Callable[[str], None] | No
 
     if name not in RECIPES:
         raise EdgewardError(f"no zoo recipe named '{name}' (available: {', '.join(sorted(RECIPES))})")
-    module = importlib.import_module(RECIPES[name])
-    result: Path = module.build(force=force, on_step=on_step)
+    module_name, _, func = RECIPES[name].partition(":")
+    result: Path = getattr(importlib.import_module(module_name), func)(force=force, on_step=on_step)
     return result

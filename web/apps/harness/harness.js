@@ -4,9 +4,9 @@ import * as edgeward from '/runtime/edgeward.js';
 
 const detectors = new Map();
 
-async function detector(packageUrl, runtimeOptions = {}) {
-  const key = JSON.stringify([packageUrl, runtimeOptions]);
-  if (!detectors.has(key)) detectors.set(key, edgeward.createPoseDetector(packageUrl, runtimeOptions));
+async function detector(packageUrl, runtimeOptions = {}, create = edgeward.createPoseDetector) {
+  const key = JSON.stringify([create.name, packageUrl, runtimeOptions]);
+  if (!detectors.has(key)) detectors.set(key, create(packageUrl, runtimeOptions));
   try {
     return await detectors.get(key);
   } catch (err) {
@@ -23,6 +23,44 @@ window.edgewardHarness = {
     const blob = new Blob([bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)]);
     const poses = await d.estimatePoses(blob, poseOptions);
     return { poses, backend: d.backend, timings: d.lastTimings };
+  },
+  /** Detect objects on image bytes with a 'detect' package; returns detections + backend. */
+  async detect(packageUrl, bytes, detectOptions = {}, runtimeOptions = {}) {
+    const d = await detector(packageUrl, runtimeOptions, edgeward.createDetector);
+    const blob = new Blob([bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)]);
+    const detections = await d.detect(blob, detectOptions);
+    return { detections, backend: d.backend, timings: d.lastTimings };
+  },
+  /**
+   * Classify image bytes with a 'classify' package: {classes, backend, timings}; with
+   * `{embedding: true}` also `embedding` (a plain array of the penultimate features).
+   */
+  async classify(packageUrl, bytes, classifyOptions = {}, runtimeOptions = {}) {
+    const c = await detector(packageUrl, runtimeOptions, edgeward.createClassifier);
+    const data = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+    const { embedding = false, ...options } = classifyOptions;
+    const classes = await c.classify(new Blob([data]), options);
+    const out = { classes, backend: c.backend, timings: c.lastTimings };
+    if (embedding) out.embedding = Array.from(await c.embed(new Blob([data])));
+    return out;
+  },
+  /** Time `runs` classifications of one image after `warmup` runs (ms per inference and in all). */
+  async timeClassify(packageUrl, bytes, runs = 20, warmup = 3, runtimeOptions = {}) {
+    const c = await detector(packageUrl, runtimeOptions, edgeward.createClassifier);
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)]));
+    const totals = [];
+    const inference = [];
+    for (let i = 0; i < warmup + runs; i += 1) {
+      const copy = await createImageBitmap(bitmap);
+      const t0 = performance.now();
+      await c.classify(copy, {});
+      if (i >= warmup) {
+        totals.push(performance.now() - t0);
+        inference.push(c.lastTimings.inferenceMs);
+      }
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    return { backend: c.backend, medianTotalMs: median(totals), medianInferenceMs: median(inference), runs };
   },
   /** Time `runs` inferences on one image after `warmup` runs (ms per inference and per stage). */
   async time(packageUrl, bytes, runs = 20, warmup = 3, runtimeOptions = {}) {

@@ -1,20 +1,30 @@
 // Pose playground: webcam / image / video → pose detector (in a worker) → skeleton overlay.
 // Frames are dropped, never queued: at most one estimate is in flight.
-// Query params: ?model=/models/posenet/latest/ &backend=wasm|webgpu &threads=N &variant=fp32
+// Query params: ?model=/models/posenet/latest/ &backend=wasm|webgpu &threads=N &variant=fp32 &sw=0
+// The model picker (#model) lists the pose packages of /models/index.json; choosing one disposes the
+// current detector, loads the new one (the source keeps running) and rewrites ?model= to match.
+// Offline-first: a service worker (sw.js, scope: this folder) keeps the app, the runtime and
+// onnxruntime-web; the model bytes live in the runtime's verified cache (keyed by sha256).
 
-import { createPoseDetector, drawPoses } from '/runtime/edgeward.js';
+import { clearCachedModels, createPoseDetector, drawPoses, listCachedModels } from '/runtime/edgeward.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const modelUrl = params.get('model') || '/models/posenet/latest/';
+const DEFAULT_MODEL = '/models/posenet/latest/';
+const withSlash = (u) => (u.endsWith('/') ? u : `${u}/`);
+let modelUrl = withSlash(params.get('model') || DEFAULT_MODEL);
 
 const state = {
   framesDone: 0, droppedFrames: 0, lastPoses: [], lastTimings: null, backend: null, manifest: null,
-  errors: [], source: null,
+  errors: [], source: null, cache: null, progress: [], offlineReady: false, offlineError: null,
+  readyMs: null, firstEstimateMs: null, // ms since navigation start; ms for the first image (bench/first_pose.py)
+  modelUrl, models: [], switches: 0, // the package in use; the picker's choices [{name, url, label}]
 };
 window.playground = state;
 
-let detector = null;
+let detector = null; // null while a model (re)loads: frames are then dropped
+let loadToken = 0; // bumped on every model switch, so a superseded load is disposed
+let imageFile = null; // the chosen image, estimated again after a model switch
 let busy = false;
 let loopToken = 0; // bumped on every source change, so old loops stop
 let objectUrl = null;
@@ -40,8 +50,14 @@ function clearError() {
   $('error').textContent = '';
 }
 
+/** Whether the loaded package decodes one pose only (MoveNet Lightning / Thunder). */
+function singlePoseOnly(manifest) {
+  const post = manifest?.postprocess;
+  return post?.kind === 'movenet' && !post.multipose;
+}
+
 function poseOptions() {
-  const multi = $('multi').checked;
+  const multi = $('multi').checked && !singlePoseOnly(state.manifest);
   return {
     maxPoses: multi ? Math.max(1, parseInt($('max-poses').value, 10) || 1) : 1,
     scoreThreshold: parseFloat($('score-threshold').value),
@@ -61,22 +77,35 @@ function render(width, height, poses) {
   drawPoses(ctx, poses, state.manifest, { minScore: poseOptions().scoreThreshold, lineWidth: Math.max(2, width / 200) });
 }
 
-function recordFrame(poses, width, height) {
+function recordFrame(d, poses, width, height) {
   state.framesDone += 1;
   state.lastPoses = poses;
-  state.lastTimings = detector.lastTimings;
+  state.lastTimings = d.lastTimings;
   const now = performance.now();
   fpsWindow.push(now);
   while (fpsWindow.length && fpsWindow[0] < now - 1000) fpsWindow.shift();
   $('fps').textContent = String(fpsWindow.length);
-  const t = detector.lastTimings;
+  const t = d.lastTimings;
   if (t) $('inference').textContent = `${t.inferenceMs.toFixed(1)} ms (+${(t.preprocessMs + t.decodeMs).toFixed(1)})`;
   render(width, height, poses);
 }
 
-async function estimate(source, width, height) {
-  const poses = await detector.estimatePoses(source, poseOptions());
-  recordFrame(poses, width, height);
+function dropFrame() {
+  state.droppedFrames += 1;
+  $('dropped').textContent = String(state.droppedFrames);
+}
+
+/** One estimate on the current detector; a result or error from a detector switched away from is ignored. */
+async function estimate(source, width, height, token) {
+  const d = detector;
+  try {
+    const poses = await d.estimatePoses(source, poseOptions());
+    if (d === detector && token === loopToken) recordFrame(d, poses, width, height);
+    return poses;
+  } catch (err) {
+    if (d === detector && token === loopToken) throw err;
+    return null; // disposed mid-flight by a model switch, or the source changed
+  }
 }
 
 function stopSource() {
@@ -91,6 +120,7 @@ function stopSource() {
   $('image').hidden = true;
   if (objectUrl) URL.revokeObjectURL(objectUrl);
   objectUrl = null;
+  imageFile = null;
   state.source = null;
   $('stop').disabled = true;
 }
@@ -102,11 +132,11 @@ function runVideoLoop(video) {
     : (fn) => requestAnimationFrame(fn);
   const tick = () => {
     if (token !== loopToken) return;
-    if (busy || video.readyState < 2 || !video.videoWidth) {
-      if (busy) { state.droppedFrames += 1; $('dropped').textContent = String(state.droppedFrames); }
+    if (busy || !detector || video.readyState < 2 || !video.videoWidth) {
+      if (busy || !detector) dropFrame();
     } else {
       busy = true;
-      estimate(video, video.videoWidth, video.videoHeight)
+      estimate(video, video.videoWidth, video.videoHeight, token)
         .catch((err) => { if (token === loopToken) showError(err); })
         .finally(() => { busy = false; });
     }
@@ -129,6 +159,7 @@ async function startVideo(setup, kind) {
 }
 
 async function startWebcam() {
+  $('file').value = ''; // the file input no longer names the source
   try {
     await startVideo(async (video) => {
       stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
@@ -140,27 +171,39 @@ async function startWebcam() {
   }
 }
 
+function readBitmap(file) {
+  return createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' })
+    .catch((err) => { throw Object.assign(new Error(`'${file.name}' is not a readable image (${file.type || 'unknown type'}): ${err.message}`), { name: 'ImageError' }); });
+}
+
+/** Estimate poses on the chosen image (again after a model switch). */
+async function estimateImage(file, token, decoded = null) {
+  if (!detector) { decoded?.close(); return; } // a model is loading: it estimates the image once ready
+  const bitmap = decoded || await readBitmap(file);
+  busy = true;
+  try {
+    const t0 = performance.now();
+    const poses = await estimate(bitmap, bitmap.width, bitmap.height, token);
+    if (poses) state.firstEstimateMs ??= performance.now() - t0;
+  } finally {
+    busy = false;
+  }
+}
+
 async function startImage(file) {
   stopSource();
   clearError();
   const token = loopToken;
-  const bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' })
-    .catch((err) => { throw Object.assign(new Error(`'${file.name}' is not a readable image (${file.type || 'unknown type'}): ${err.message}`), { name: 'ImageError' }); });
-  const { width, height } = bitmap;
+  const bitmap = await readBitmap(file); // a non-image fails here, before anything is shown
   objectUrl = URL.createObjectURL(file);
+  imageFile = file;
   const img = $('image');
   img.src = objectUrl;
   img.hidden = false;
   $('hint').hidden = true;
   $('stop').disabled = false;
   state.source = 'image';
-  busy = true;
-  try {
-    const poses = await detector.estimatePoses(bitmap, poseOptions());
-    if (token === loopToken) recordFrame(poses, width, height);
-  } finally {
-    busy = false;
-  }
+  await estimateImage(file, token, bitmap);
 }
 
 async function startFile(file) {
@@ -193,30 +236,226 @@ function wireControls() {
     $('score-threshold-value').textContent = Number(e.target.value).toFixed(2);
   });
   $('mirror').addEventListener('change', (e) => $('stage').classList.toggle('mirrored', e.target.checked));
+  $('model').addEventListener('change', (e) => { if (e.target.value) switchModel(e.target.value); });
+}
+
+function formatBytes(n) {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`;
+}
+
+async function showCachedModels() {
+  const list = $('cached');
+  list.replaceChildren();
+  try {
+    for (const m of await listCachedModels()) {
+      const li = document.createElement('li');
+      const pkg = /\/models\/([^/]+)\//.exec(m.url ? new URL(m.url, location.href).pathname : '')?.[1];
+      li.textContent = `${pkg ? `${pkg}/` : ''}${m.file} · ${formatBytes(m.bytes || 0)} · ${m.sha256.slice(0, 12)}…${m.storage === 'memory' ? ' (memory only)' : ''}`;
+      list.append(li);
+    }
+  } catch (err) {
+    console.warn('[playground] cannot list cached models:', err);
+  }
+}
+
+function onProgress(p) {
+  state.progress.push(p);
+  const bar = $('progress');
+  bar.hidden = p.loaded >= p.total;
+  bar.max = p.total;
+  bar.value = p.loaded;
+  setStatus('loading', p.cached ? `${p.file}: from cache` : `${p.file}: ${formatBytes(p.loaded)} of ${formatBytes(p.total)}`);
+}
+
+function activated(registration) {
+  const worker = registration.active || registration.waiting || registration.installing;
+  if (!worker || worker.state === 'activated') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'activated') resolve();
+      if (worker.state === 'redundant') reject(new Error(`${worker.scriptURL} failed to install`));
+    });
+  });
+}
+
+let swRegistration = null; // resolves to the playground's service worker registration, or null
+
+/** Ask the service worker to keep `urls` (package manifests, the model index) for offline use. */
+async function keepOffline(urls) {
+  const registration = await swRegistration;
+  if (!registration?.active) return;
+  const reply = await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (e) => resolve(e.data);
+    registration.active.postMessage({ type: 'cache-urls', urls }, [channel.port2]);
+  });
+  if (reply.failed.length) throw new Error(reply.failed.map((f) => `${f.url}: ${f.reason}`).join('; '));
+}
+
+const manifestUrl = (url) => new URL('manifest.json', new URL(url, location.href)).href;
+
+/** Register the service workers, and have it keep what this page needs offline (the manifest). */
+async function setUpOffline() {
+  if (!('serviceWorker' in navigator) || params.get('sw') === '0') {
+    $('offline').textContent = 'off';
+    swRegistration = Promise.resolve(null);
+    return;
+  }
+  let resolveRegistration;
+  swRegistration = new Promise((resolve) => { resolveRegistration = resolve; });
+  try {
+    const sw = { type: 'classic', updateViaCache: 'none' };
+    await navigator.serviceWorker.register('./sw.js', { scope: './', ...sw });
+    // onnxruntime-web's pthread workers are matched by their own URL: a second worker serves them.
+    const ortScope = '/vendor/onnxruntime-web/';
+    const ortRegistration = await navigator.serviceWorker.register('./ort-sw.js', { scope: ortScope, ...sw });
+    const registration = await navigator.serviceWorker.ready;
+    await activated(ortRegistration);
+    resolveRegistration(registration);
+    await keepOffline([manifestUrl(modelUrl), new URL('/models/index.json', location.href).href]);
+    state.offlineReady = true;
+    $('offline').textContent = 'ready';
+  } catch (err) {
+    resolveRegistration(null);
+    state.offlineError = String(err.message || err);
+    $('offline').textContent = 'unavailable';
+    $('offline').title = state.offlineError;
+    console.warn('[playground] offline mode unavailable:', err);
+  }
+}
+
+/** 'movenet-lightning' → 'MoveNet Lightning'. */
+function title(name) {
+  const words = { posenet: 'PoseNet', movenet: 'MoveNet', multipose: 'MultiPose' };
+  return name.split('-').map((w) => words[w] || (w && w[0].toUpperCase() + w.slice(1))).join(' ');
+}
+
+/** Fill the picker with the pose packages the server has (one entry per name, its latest version). */
+async function fillModelPicker() {
+  const select = $('model');
+  let packages = [];
+  try {
+    const response = await fetch('/models/index.json', { cache: 'no-cache' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    packages = (await response.json()).packages || [];
+  } catch (err) {
+    console.warn('[playground] cannot list the models; offering the current one only:', err);
+  }
+  const byName = new Map();
+  for (const p of packages) if (p.task === 'pose' && !byName.has(p.name)) byName.set(p.name, p);
+  state.models = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
+    .map((p) => ({ name: p.name, url: `/models/${p.name}/latest/`, label: title(p.name) }));
+  const options = state.models.map((m) => new Option(m.label, m.url));
+  if (!state.models.some((m) => m.url === modelUrl)) options.unshift(new Option(modelUrl, modelUrl)); // ?model= elsewhere
+  select.replaceChildren(...options);
+  select.value = modelUrl;
+  select.disabled = false;
+}
+
+/** Disable the multi-pose controls a single-pose package (MoveNet Lightning / Thunder) cannot use. */
+function applyModelCapabilities(manifest) {
+  const single = singlePoseOnly(manifest);
+  const movenet = manifest.postprocess.kind === 'movenet';
+  $('multi').disabled = single;
+  $('max-poses').disabled = single;
+  $('nms-radius').disabled = movenet; // MoveNet finds its people itself: no NMS radius to set
+  const note = $('multi-note');
+  note.hidden = !movenet;
+  note.textContent = single
+    ? `${title(manifest.name)} estimates one pose (the most prominent person): multi-pose, max poses and NMS radius do not apply.`
+    : movenet ? 'MoveNet MultiPose finds the people itself: the NMS radius does not apply.' : '';
+}
+
+function showBackend(d) {
+  state.backend = d.backend;
+  state.manifest = d.manifest;
+  state.cache = d.cache;
+  state.modelUrl = modelUrl;
+  $('progress').hidden = true;
+  const c = d.cache;
+  if (c) {
+    $('cache').textContent = `${c.from === 'network' ? 'downloaded' : `from ${c.from}`}${c.stored === 'memory' ? ' (memory only)' : ''}`;
+    $('cache').title = c.warning || (c.persisted ? 'persistent storage granted' : 'storage may be evicted under pressure');
+    if (c.warning) showError({ name: 'StorageWarning', message: c.warning });
+  }
+  showCachedModels();
+  const b = d.backend;
+  $('backend').textContent = `${b.name}${b.name === 'wasm' ? ` · ${b.threads} thread${b.threads === 1 ? '' : 's'}` : ''}`;
+  if (b.reason) $('backend').title = b.reason;
+  $('model-info').textContent = `${d.manifest.name}@${d.manifest.version} (${b.variant})`;
+  applyModelCapabilities(d.manifest);
+}
+
+function detectorOptions() {
+  const options = { onProgress, workerUrl: new URL('./worker.js', import.meta.url).href };
+  if (params.get('backend')) options.backend = params.get('backend');
+  if (params.get('threads')) options.numThreads = parseInt(params.get('threads'), 10);
+  if (params.get('variant')) options.variant = params.get('variant');
+  return options;
+}
+
+/** Load the pose package at `url` as the current detector (disposing the previous one); true when ready. */
+async function loadDetector(url) {
+  const token = ++loadToken;
+  const old = detector;
+  detector = null; // the video loop drops frames until the new model is ready
+  old?.dispose().catch((err) => console.warn('[playground] dispose:', err));
+  for (const id of ['webcam', 'file']) $(id).disabled = true;
+  setStatus('loading');
+  $('model-info').textContent = url;
+  let d;
+  try {
+    d = await createPoseDetector(url, detectorOptions());
+  } catch (err) {
+    if (token === loadToken) {
+      showError(err);
+      setStatus('error');
+      for (const id of ['webcam', 'file']) $(id).disabled = false; // another model may be picked; sources stay usable
+    }
+    return false;
+  }
+  if (token !== loadToken) { // superseded by a later pick while loading
+    d.dispose().catch(() => {});
+    return false;
+  }
+  detector = d;
+  showBackend(d);
+  for (const id of ['webcam', 'file']) $(id).disabled = false;
+  if (state.readyMs === null) {
+    state.readyMs = performance.now();
+    state.loadTimings = d.loadTimings; // {loadMs, warmupMs} inside the worker
+  }
+  setStatus('ready');
+  return true;
+}
+
+/** The picker's change: load the chosen package, keep ?model= in sync, re-run a still image. */
+async function switchModel(url) {
+  if (url === modelUrl && detector) return;
+  modelUrl = url;
+  state.switches += 1;
+  params.set('model', url);
+  history.replaceState(history.state, '', `${location.pathname}?${params}${location.hash}`);
+  if ($('model').value !== url) $('model').value = url;
+  clearError();
+  if (!(await loadDetector(url))) return;
+  keepOffline([manifestUrl(url)]).catch((err) => console.warn('[playground] offline copy of the manifest:', err));
+  if (state.source === 'image' && imageFile) { // its estimate on the old model, if any, is ignored
+    await estimateImage(imageFile, loopToken).catch(showError);
+  }
 }
 
 async function main() {
   wireControls();
-  $('model').textContent = modelUrl;
-  const options = {};
-  if (params.get('backend')) options.backend = params.get('backend');
-  if (params.get('threads')) options.numThreads = parseInt(params.get('threads'), 10);
-  if (params.get('variant')) options.variant = params.get('variant');
-  try {
-    detector = await createPoseDetector(modelUrl, options);
-  } catch (err) {
-    showError(err);
-    setStatus('error');
-    return;
-  }
-  state.backend = detector.backend;
-  state.manifest = detector.manifest;
-  const b = detector.backend;
-  $('backend').textContent = `${b.name}${b.name === 'wasm' ? ` · ${b.threads} thread${b.threads === 1 ? '' : 's'}` : ''}`;
-  if (b.reason) $('backend').title = b.reason;
-  $('model').textContent = `${detector.manifest.name}@${detector.manifest.version} (${b.variant})`;
-  for (const id of ['webcam', 'file']) $(id).disabled = false;
-  setStatus('ready');
+  $('clear-cache').addEventListener('click', async () => {
+    await clearCachedModels();
+    await showCachedModels();
+  });
+  const offline = setUpOffline(); // in parallel with loading the model
+  const picker = fillModelPicker();
+  await loadDetector(modelUrl);
+  await picker;
+  await offline;
 }
 
 window.addEventListener('unhandledrejection', (e) => showError(e.reason));

@@ -2,6 +2,7 @@
 // src/edgeward/tasks/pose.py. Output format (shared with Python):
 //   [{score, keypoints: [{name, x, y, score}]}] in the input image's pixel coordinates, best first.
 
+import { decodeMovenet } from './movenet.js';
 import { decodeMultiple, decodeSingle, sigmoid } from './posenet.js';
 
 export const DEFAULT_POSE_OPTIONS = Object.freeze({
@@ -36,11 +37,20 @@ export function normalizePoseOptions(options = {}) {
 
 /**
  * Decode poses from the model outputs. `post` is manifest.postprocess, `box` the Letterbox used
- * to pre-process, `scratch` an optional object in which the sigmoid buffer is reused across calls.
+ * to pre-process, `scratch` an optional object in which the sigmoid buffer is reused across calls,
+ * `inputSize` the model input's [height, width] (manifest.preprocess.size; MoveNet needs it).
  */
-export function decodePoses(post, outputs, box, options = {}, scratch = {}) {
-  if (post.kind !== 'posenet') throw new Error(`postprocess kind '${post.kind}' is not a pose decoder`);
+export function decodePoses(post, outputs, box, options = {}, scratch = {}, inputSize = null) {
   const o = normalizePoseOptions(options);
+  if (post.kind === 'movenet') {
+    const out = outputs[post.output];
+    if (!out) throw new Error(`model output '${post.output}' (postprocess.output) is missing`);
+    if (!inputSize) throw new Error('MoveNet decoding needs the model input size');
+    const raws = decodeMovenet(out, post.keypoints.length, inputSize[0], inputSize[1], post.multipose,
+      o.maxPoses, o.scoreThreshold);
+    return raws.map((p) => toOutput(p, box, post.keypoints, o.flipHorizontal));
+  }
+  if (post.kind !== 'posenet') throw new Error(`postprocess kind '${post.kind}' is not a pose decoder`);
   const heat = hwc(outputs, post.outputs.heatmap, 'heatmap');
   let scores = heat;
   if (post.heatmap_activation === 'sigmoid') {

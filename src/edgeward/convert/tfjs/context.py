@@ -61,6 +61,15 @@ class Context:
         return out
 
 
+def broadcast_shapes(a: list[int] | None, b: list[int] | None) -> list[int] | None:
+    """Numpy broadcasting on static shapes (-1 = unknown); None when either rank is unknown."""
+    if a is None or b is None:
+        return None
+    n = max(len(a), len(b))
+    a, b = [1] * (n - len(a)) + list(a), [1] * (n - len(b)) + list(b)
+    return [x if y == 1 else y if x == 1 else x if x == y else -1 for x, y in zip(a, b, strict=True)]
+
+
 def cancel_transposes(graph_outputs: set[str], nodes: list[onnx.NodeProto]) -> list[onnx.NodeProto]:
     """Drop Transpose pairs whose permutations compose to identity (NCHW→NHWC→NCHW)."""
     producer = {o: n for n in nodes for o in n.output}

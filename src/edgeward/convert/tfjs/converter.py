@@ -9,6 +9,8 @@ import onnx
 from onnx import TensorProto, helper
 
 from edgeward.convert.tfjs import ops as _ops  # noqa: F401  (fills the op table)
+from edgeward.convert.tfjs import ops_reduce as _ops_reduce  # noqa: F401
+from edgeward.convert.tfjs import ops_tensor as _ops_tensor  # noqa: F401
 from edgeward.convert.tfjs.context import Context, cancel_transposes
 from edgeward.convert.tfjs.ops import OPS
 from edgeward.convert.tfjs.reader import TfjsGraph, TfjsNode, read_tfjs
@@ -87,18 +89,33 @@ def build_onnx(graph: TfjsGraph, input_shapes: dict[str, list[int]] | None = Non
             ctx.add_initializer(name, value)
     initializers = [t for name, t in ctx.initializers.items() if name in referenced]
     produced = {o for n in onnx_nodes for o in n.output} | {i.name for i in inputs}
-    outputs = []
     for name in graph.outputs:
         if name not in produced:
             raise ConversionError(f"output '{name}' is not produced by any converted node")
-        shape = ctx.shapes.get(name)
-        outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
-    onnx_graph = helper.make_graph(onnx_nodes, Path(graph.path).stem, inputs, outputs, initializers)
-    model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="edgeward", producer_version=_version())
-    model.ir_version = IR_VERSION
+    model = _assemble(graph, onnx_nodes, inputs, initializers, ctx)
     onnx.checker.check_model(model, full_check=True)
     return model
+
+
+def _assemble(graph: TfjsGraph, nodes: list[onnx.NodeProto], inputs: list[onnx.ValueInfoProto],
+              initializers: list[onnx.TensorProto], ctx: Context) -> onnx.ModelProto:
+    """Build the model; output element types come from ONNX shape inference, shapes from ours."""
+
+    def make(outputs: list[onnx.ValueInfoProto]) -> onnx.ModelProto:
+        g = helper.make_graph(nodes, Path(graph.path).stem, inputs, outputs, initializers)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="edgeward", producer_version=_version())
+        m.ir_version = IR_VERSION
+        return m
+
+    probe = onnx.shape_inference.infer_shapes(make([helper.make_empty_tensor_value_info(n) for n in graph.outputs]))
+    types = {v.name: v.type.tensor_type.elem_type for v in [*probe.graph.value_info, *probe.graph.output]}
+    outputs = []
+    for name in graph.outputs:
+        shape = ctx.shapes.get(name)
+        dims = [d if d >= 0 else None for d in shape] if shape is not None else None
+        outputs.append(helper.make_tensor_value_info(name, types.get(name) or TensorProto.FLOAT, dims))
+    return make(outputs)
 
 
 def _version() -> str:

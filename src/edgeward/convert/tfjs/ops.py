@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from edgeward.convert.tfjs.context import NCHW_TO_NHWC, NHWC_TO_NCHW, Context
+from edgeward.convert.tfjs.context import NCHW_TO_NHWC, NHWC_TO_NCHW, Context, broadcast_shapes
 from edgeward.convert.tfjs.reader import TfjsNode
 from edgeward.errors import ConversionError
 
@@ -171,5 +171,4 @@ def binary(ctx: Context, node: TfjsNode) -> None:
         raise _unsupported(node, f"data_format {node.attr_str('data_format')}")
     a, b = ctx.tensor(node.inputs[0]), ctx.tensor(node.inputs[1])
     ctx.emit(_BINARY[node.op], [a, b], [ctx.tensor(node.name)], name=node.name)
-    sa, sb = ctx.shapes.get(a), ctx.shapes.get(b)
-    ctx.shapes[ctx.tensor(node.name)] = sa if sb is not None and sa is not None and len(sa) >= len(sb) else None
+    ctx.shapes[ctx.tensor(node.name)] = broadcast_shapes(ctx.shapes.get(a), ctx.shapes.get(b))

@@ -15,7 +15,7 @@ from edgeward.convert.verify import ParityReport, compare, run_onnx, run_tfjs_re
 from edgeward.errors import ConversionError
 from edgeward.package.manifest import LetterboxPreprocess
 from edgeward.runtime.image import load_image
-from edgeward.runtime.preprocess import letterbox
+from edgeward.runtime.preprocess import letterbox, to_input_dtype
 from edgeward.runtime.samples import DEFAULT_VERIFY_IMAGES, sample_path
 
 # Without a known normalisation, photos are mapped to [-1, 1]: it covers both common conventions.
@@ -30,14 +30,20 @@ class ConversionResult:
 
 
 def image_feeds(model: onnx.ModelProto, image: Path, scale: float, offset: float) -> dict[str, np.ndarray]:
+    """Letterboxed photo for every image input; integer inputs get raw pixels (0..255)."""
     feeds = {}
     for inp in model.graph.input:
+        integer = inp.type.tensor_type.elem_type in (onnx.TensorProto.INT32, onnx.TensorProto.UINT8)
         dims = [d.dim_value for d in inp.type.tensor_type.shape.dim]
         if len(dims) != 4 or dims[3] != 3 or 0 in dims[1:3]:
             raise ConversionError(f"input '{inp.name}' has shape {dims}: verification on photos needs a "
                                   "static [1, H, W, 3] image input (pass --input-shape)")
-        spec = LetterboxPreprocess(size=[dims[1], dims[2]], scale=scale, offset=offset)
-        feeds[inp.name] = letterbox(load_image(image), spec)[0]
+        if integer:
+            spec = LetterboxPreprocess(size=[dims[1], dims[2]], scale=1.0, offset=0.0, pad_value=0.0)
+            feeds[inp.name] = to_input_dtype(letterbox(load_image(image), spec)[0], "int32")
+        else:
+            spec = LetterboxPreprocess(size=[dims[1], dims[2]], scale=scale, offset=offset)
+            feeds[inp.name] = letterbox(load_image(image), spec)[0]
     return feeds
 
 

@@ -1,0 +1,1 @@
+"""Optimize a model package: fp16 and accuracy-gated int8 variants (see :mod:`.quantize`)."""

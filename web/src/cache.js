@@ -1,0 +1,181 @@
+// The verified model cache: package files stored in the Cache API under their sha256, so a file is
+// downloaded once per content, whatever URL or package version names it. Works in the page and in
+// the worker (same origin, same CacheStorage).
+//
+// Rules (the point of this module):
+// - Only bytes that were just verified (complete 200 response, size and sha256 equal to the
+//   manifest entry) are stored, and only under their own hash.
+// - A stored entry is never trusted: every read re-checks size and sha256; a mismatch (a
+//   half-written or corrupted entry) is evicted and the file is downloaded again.
+// - A quota error (or no Cache API) falls back to an in-memory copy for this worker's lifetime,
+//   with a console warning and `warning` set in the result; the model still runs.
+
+import { downloadVerified, IntegrityError, verifyFile } from './integrity.js';
+
+export const MODEL_CACHE_NAME = 'edgeward-models-v1';
+const KEY_PATH = '/__edgeward__/model-cache/sha256/'; // never fetched: only a Cache API key
+
+const memory = new Map(); // sha256 → {buffer, file, url, bytes, cachedAt}: the quota fallback
+
+const origin = () => globalThis.location?.origin || 'http://localhost';
+
+export function cacheKey(sha256) {
+  return new URL(KEY_PATH + sha256, origin()).href;
+}
+
+function isQuotaError(err) {
+  return err && (err.name === 'QuotaExceededError' || err.code === 22 || /quota/i.test(String(err.message)));
+}
+
+async function openCache(storage) {
+  if (!storage) return null;
+  try {
+    return await storage.open(MODEL_CACHE_NAME);
+  } catch (err) {
+    console.warn(`[edgeward] the Cache API is unavailable (${err.message || err}); models are kept in memory only`);
+    return null;
+  }
+}
+
+/**
+ * The cached bytes of `entry` {path, bytes, sha256}, re-verified, or null. A cached entry that
+ * fails verification is deleted (with a console warning) and null is returned.
+ */
+export async function readCached(entry, { storage = globalThis.caches } = {}) {
+  const held = memory.get(entry.sha256);
+  if (held) return { buffer: held.buffer, from: 'memory' };
+  const cache = await openCache(storage);
+  if (!cache) return null;
+  const key = cacheKey(entry.sha256);
+  const response = await cache.match(key);
+  if (!response) return null;
+  try {
+    const buffer = await response.arrayBuffer();
+    await verifyFile(buffer, entry, `cached ${entry.path}`);
+    return { buffer, from: 'cache' };
+  } catch (err) {
+    console.warn(`[edgeward] evicting a bad cache entry: ${err.message || err}`);
+    await cache.delete(key);
+    return null;
+  }
+}
+
+/**
+ * Store verified bytes under their sha256. Re-verifies first (never stores anything else).
+ * Returns {stored: 'cache' | 'memory', warning}.
+ */
+export async function storeVerified(entry, buffer, { storage = globalThis.caches, url = entry.path } = {}) {
+  await verifyFile(buffer, entry, url);
+  const cache = await openCache(storage);
+  const cachedAt = new Date().toISOString();
+  if (cache) {
+    const response = new Response(buffer, {
+      status: 200,
+      headers: {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(buffer.byteLength),
+        'X-Edgeward-File': entry.path,
+        'X-Edgeward-Url': url,
+        'X-Edgeward-Sha256': entry.sha256,
+        'X-Edgeward-Cached-At': cachedAt,
+      },
+    });
+    try {
+      // Cache.put commits the entry only once the whole body is written: a failed or interrupted
+      // put leaves no entry, and reads re-verify anyway.
+      await cache.put(cacheKey(entry.sha256), response);
+      return { stored: 'cache', warning: null };
+    } catch (err) {
+      if (!isQuotaError(err)) throw err;
+      const warning = `storage quota exceeded while caching ${entry.path} (${entry.bytes} bytes): `
+        + 'kept in memory only, it will be downloaded again next time';
+      console.warn(`[edgeward] ${warning}`);
+      memory.set(entry.sha256, { buffer, file: entry.path, url, bytes: entry.bytes, cachedAt });
+      return { stored: 'memory', warning };
+    }
+  }
+  const warning = `the Cache API is unavailable: ${entry.path} kept in memory only`;
+  memory.set(entry.sha256, { buffer, file: entry.path, url, bytes: entry.bytes, cachedAt });
+  return { stored: 'memory', warning };
+}
+
+/**
+ * The verified bytes of one package file: from the cache when a valid copy is there, else
+ * downloaded (with `onProgress({file, loaded, total})`), verified, then cached.
+ * Returns {buffer, from: 'cache' | 'memory' | 'network', stored, warning}.
+ */
+export async function loadModelFile(packageUrl, entry, { onProgress = null, fetchImpl = fetch,
+  storage = globalThis.caches } = {}) {
+  const cached = await readCached(entry, { storage });
+  if (cached) {
+    onProgress?.({ file: entry.path, loaded: entry.bytes, total: entry.bytes, cached: true });
+    return { buffer: cached.buffer, from: cached.from, stored: cached.from, warning: null };
+  }
+  const url = new URL(entry.path, packageUrl).href;
+  const buffer = await downloadVerified(url, entry, { fetchImpl, onProgress });
+  const { stored, warning } = await storeVerified(entry, buffer, { storage, url });
+  return { buffer, from: 'network', stored, warning };
+}
+
+/** Every cached model file: [{sha256, file, url, bytes, cachedAt, storage: 'cache' | 'memory'}]. */
+export async function listCachedModels({ storage = globalThis.caches } = {}) {
+  const out = [];
+  const cache = await openCache(storage);
+  if (cache) {
+    for (const request of await cache.keys()) {
+      const response = await cache.match(request);
+      if (!response) continue;
+      const h = response.headers;
+      out.push({
+        sha256: h.get('X-Edgeward-Sha256') || request.url.split('/').pop(),
+        file: h.get('X-Edgeward-File'),
+        url: h.get('X-Edgeward-Url'),
+        bytes: Number(h.get('Content-Length')) || null,
+        cachedAt: h.get('X-Edgeward-Cached-At'),
+        storage: 'cache',
+      });
+    }
+  }
+  for (const [sha256, m] of memory) {
+    out.push({ sha256, file: m.file, url: m.url, bytes: m.bytes, cachedAt: m.cachedAt, storage: 'memory' });
+  }
+  return out;
+}
+
+/**
+ * Delete cached model files: all of them, or only those whose sha256 is in `sha256s`.
+ * Returns how many entries were removed. (The memory fallback of other workers is theirs.)
+ */
+export async function clearCachedModels(sha256s = null, { storage = globalThis.caches } = {}) {
+  let removed = 0;
+  const wanted = sha256s ? new Set(sha256s) : null;
+  for (const sha of [...memory.keys()]) {
+    if (!wanted || wanted.has(sha)) { memory.delete(sha); removed += 1; }
+  }
+  const cache = await openCache(storage);
+  if (!cache) return removed;
+  if (!wanted) {
+    removed += (await cache.keys()).length;
+    await storage.delete(MODEL_CACHE_NAME);
+    return removed;
+  }
+  for (const sha of wanted) if (await cache.delete(cacheKey(sha))) removed += 1;
+  return removed;
+}
+
+/**
+ * Ask the browser to keep this origin's storage under pressure (Window only: StorageManager.persist
+ * is not exposed in workers). Returns true / false, or null where the API does not exist.
+ */
+export async function requestPersistentStorage() {
+  const storage = globalThis.navigator?.storage;
+  try {
+    if (storage?.persist) return await storage.persist();
+    if (storage?.persisted) return await storage.persisted();
+  } catch (err) {
+    console.warn(`[edgeward] navigator.storage.persist() failed: ${err.message || err}`);
+  }
+  return null;
+}
+
+export { IntegrityError };
