@@ -301,6 +301,31 @@ def schema(
 
 @app.command()
 @friendly
+def bench(
+    package: Annotated[str, typer.Argument(help="Package name, NAME@VERSION, or a package folder")],
+    runs: Annotated[int, typer.Option(help="Timed runs per configuration")] = 30,
+    warmup: Annotated[int, typer.Option(help="Untimed runs after the first, per configuration")] = 3,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for bench.json, bench.md, bench.png")] = Path(
+        "bench-results"),
+    image: Annotated[Path | None, typer.Option(help="Still image for end-to-end frames (default: a sample)")] = None,
+    variant: Annotated[str, typer.Option(help="Package variant: fp32, int8, fp16")] = "fp32",
+    browser: Annotated[bool, typer.Option(help="Also measure in headless Chromium (onnxruntime-web, TF.js)")] = True,
+    software_webgpu: Annotated[bool, typer.Option(help="Measure WebGPU on a software fallback adapter")] = False,
+) -> None:
+    """Benchmark a package: Python onnxruntime, Chromium WASM 1/N threads, WebGPU, and the original TF.js model."""
+    from edgeward.bench.harness import run_bench
+    from edgeward.bench.report import markdown, write_report
+
+    with err.status(f"benchmarking {package}") as status:
+        report = run_bench(package, runs=runs, warmup=warmup, image=image, variant=variant, browser=browser,
+                           software_webgpu=software_webgpu, progress=lambda m: status.update(f"{package}: {m}"))
+    paths = write_report(report, out_dir)
+    sys.stdout.write(markdown(report))
+    out.print(f"wrote {', '.join(str(p) for p in paths.values())}")
+
+
+@app.command()
+@friendly
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,

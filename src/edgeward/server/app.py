@@ -186,6 +186,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _mount_static(app, "/apps", apps)
     _mount_static(app, "/runtime", settings.web_root / "src")
     _mount_static(app, "/vendor/onnxruntime-web", settings.node_modules / "onnxruntime-web" / "dist")
+    # TF.js, for `edgeward bench`'s baseline page (web/apps/bench/): dev dependencies in web/package.json.
+    tfjs = settings.node_modules / "@tensorflow"
+    _mount_static(app, "/vendor/tfjs", tfjs / "tfjs" / "dist")
+    _mount_static(app, "/vendor/tfjs-backend-wasm", tfjs / "tfjs-backend-wasm" / "dist")
+
+    @app.api_route("/tfjs-models/{name}/{version}/{file}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def tfjs_model_file(name: str, version: str, file: str) -> FileResponse:
+        """The original TF.js model (model.json + shards) a store package was converted from (bench only)."""
+        from edgeward.bench.tfjs_source import installed_model_json, model_files
+
+        if not _NAME.match(name) or not _VERSION.match(version):
+            raise _not_found(f"package {name}@{version}")
+        try:
+            manifest = read_manifest(package_dir(f"{name}@{version}", packages) / MANIFEST_FILE)
+        except EdgewardError:
+            raise _not_found(f"package {name}@{version}") from None
+        model_json = installed_model_json(manifest, settings.npm_dir)
+        if model_json is None or file not in model_files(model_json):
+            raise _not_found(f"TF.js model file {name}@{version}/{file}")
+        return file_response(safe_file(model_json.parent, file))
+
     return app
 
 

@@ -4,10 +4,9 @@
 // window.classifyApp exposes the page's state (tests read it).
 
 import { createClassifier } from '/runtime/edgeward.js';
+import { $, errorDisplay, FrameSource, setStatus, withSlash } from '/runtime/app-kit.js';
 
-const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const withSlash = (u) => (u.endsWith('/') ? u : `${u}/`);
 const modelUrl = withSlash(params.get('model') || '/models/efficientnet-lite0/latest/');
 
 const state = {
@@ -17,28 +16,8 @@ const state = {
 window.classifyApp = state;
 
 let classifier = null;
-let busy = false;
-let loopToken = 0; // bumped on every source change, so an old webcam loop stops
-let objectUrl = null;
-let stream = null;
-
-function setStatus(status, text = status) {
-  document.body.dataset.status = status;
-  $('status').textContent = text;
-}
-
-function showError(err) {
-  const message = err && err.message ? `${err.name || 'Error'}: ${err.message}` : String(err);
-  state.errors.push(message);
-  $('error').textContent = message;
-  $('error').hidden = false;
-  console.warn('[classify]', message);
-}
-
-function clearError() {
-  $('error').hidden = true;
-  $('error').textContent = '';
-}
+const { showError, clearError } = errorDisplay(state, 'classify');
+const source = new FrameSource(state, { onError: showError, clearError });
 
 function topK() {
   const k = parseInt($('top-k').value, 10);
@@ -67,16 +46,10 @@ function render(classes) {
   }));
 }
 
-/** Classify one source; drops the frame when a classification is still running. */
-async function classifyOnce(source) {
-  if (!classifier || busy) {
-    state.droppedFrames += 1;
-    $('dropped').textContent = String(state.droppedFrames);
-    return;
-  }
-  busy = true;
+/** Classify one input (the caller holds source.busy); an error is shown. */
+async function classify(input) {
   try {
-    const classes = await classifier.classify(source, { topK: topK() });
+    const classes = await classifier.classify(input, { topK: topK() });
     state.lastClasses = classes;
     state.lastTimings = classifier.lastTimings;
     state.results += 1;
@@ -86,66 +59,58 @@ async function classifyOnce(source) {
     clearError();
   } catch (err) {
     showError(err);
-  } finally {
-    busy = false;
   }
 }
 
-function stopSource() {
-  loopToken += 1;
-  if (stream) for (const t of stream.getTracks()) t.stop();
-  stream = null;
-  if (objectUrl) URL.revokeObjectURL(objectUrl);
-  objectUrl = null;
-  $('video').hidden = true;
-  $('video').srcObject = null;
-  $('stop').disabled = true;
-  state.source = null;
+/** Classify one input; drops the frame when a classification is still running. */
+async function classifyOnce(input) {
+  if (!classifier || source.busy) {
+    source.dropFrame();
+    return;
+  }
+  source.busy = true;
+  try {
+    await classify(input);
+  } finally {
+    source.busy = false;
+  }
 }
 
 async function onFile(file) {
-  stopSource();
+  source.stop();
   state.source = 'image';
-  objectUrl = URL.createObjectURL(file);
+  source.objectUrl = URL.createObjectURL(file);
   const img = $('image');
-  img.src = objectUrl;
+  img.src = source.objectUrl;
   img.hidden = false;
   $('hint').hidden = true;
   await classifyOnce(file);
 }
 
 async function startWebcam() {
-  stopSource();
+  source.stop();
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+    await source.openWebcam();
   } catch (err) {
     showError(err);
     return;
   }
   const video = $('video');
-  video.srcObject = stream;
+  video.srcObject = source.stream;
   video.hidden = false;
   $('image').hidden = true;
   $('hint').hidden = true;
   $('stop').disabled = false;
   state.source = 'webcam';
   await video.play();
-  const token = loopToken;
-  const schedule = video.requestVideoFrameCallback
-    ? (fn) => video.requestVideoFrameCallback(fn)
-    : (fn) => requestAnimationFrame(fn);
-  const tick = () => {
-    if (token !== loopToken) return;
-    if (video.readyState >= 2) classifyOnce(video); // not awaited: a busy worker drops the frame
-    schedule(tick);
-  };
-  schedule(tick);
+  // a frame that comes while a classification runs (or before the model is ready) is dropped
+  source.runVideoLoop(video, { ready: () => classifier !== null, run: () => classify(video) });
 }
 
 async function main() {
   $('file').addEventListener('change', (e) => e.target.files[0] && onFile(e.target.files[0]));
   $('webcam').addEventListener('click', startWebcam);
-  $('stop').addEventListener('click', stopSource);
+  $('stop').addEventListener('click', () => source.stop());
   const options = {
     backend: params.get('backend') || undefined,
     numThreads: params.has('threads') ? parseInt(params.get('threads'), 10) : undefined,

@@ -7,11 +7,13 @@
 // onnxruntime-web; the model bytes live in the runtime's verified cache (keyed by sha256).
 
 import { clearCachedModels, createPoseDetector, drawPoses, listCachedModels } from '/runtime/edgeward.js';
+import {
+  $, errorDisplay, FrameSource, fillModelPicker as fillPicker, fpsWindow, listTaskModels, readBitmap, runtimeOptions,
+  setStatus, showBackendName, showTimings, syncModelParam, titleCase, withSlash,
+} from '/runtime/app-kit.js';
 
-const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const DEFAULT_MODEL = '/models/posenet/latest/';
-const withSlash = (u) => (u.endsWith('/') ? u : `${u}/`);
 let modelUrl = withSlash(params.get('model') || DEFAULT_MODEL);
 
 const state = {
@@ -25,30 +27,9 @@ window.playground = state;
 let detector = null; // null while a model (re)loads: frames are then dropped
 let loadToken = 0; // bumped on every model switch, so a superseded load is disposed
 let imageFile = null; // the chosen image, estimated again after a model switch
-let busy = false;
-let loopToken = 0; // bumped on every source change, so old loops stop
-let objectUrl = null;
-let stream = null;
-const fpsWindow = [];
-
-function setStatus(status, text = status) {
-  document.body.dataset.status = status;
-  $('status').textContent = text;
-}
-
-function showError(err) {
-  const message = err && err.message ? `${err.name || 'Error'}: ${err.message}` : String(err);
-  state.errors.push(message);
-  const el = $('error');
-  el.textContent = message;
-  el.hidden = false;
-  console.warn('[playground]', message);
-}
-
-function clearError() {
-  $('error').hidden = true;
-  $('error').textContent = '';
-}
+const { showError, clearError } = errorDisplay(state, 'playground');
+const source = new FrameSource(state, { onStop: () => { imageFile = null; }, onError: showError, clearError });
+const fps = fpsWindow();
 
 /** Whether the loaded package decodes one pose only (MoveNet Lightning / Thunder). */
 function singlePoseOnly(manifest) {
@@ -81,157 +62,59 @@ function recordFrame(d, poses, width, height) {
   state.framesDone += 1;
   state.lastPoses = poses;
   state.lastTimings = d.lastTimings;
-  const now = performance.now();
-  fpsWindow.push(now);
-  while (fpsWindow.length && fpsWindow[0] < now - 1000) fpsWindow.shift();
-  $('fps').textContent = String(fpsWindow.length);
-  const t = d.lastTimings;
-  if (t) $('inference').textContent = `${t.inferenceMs.toFixed(1)} ms (+${(t.preprocessMs + t.decodeMs).toFixed(1)})`;
+  $('fps').textContent = String(fps());
+  showTimings(d.lastTimings);
   render(width, height, poses);
 }
 
-function dropFrame() {
-  state.droppedFrames += 1;
-  $('dropped').textContent = String(state.droppedFrames);
-}
-
 /** One estimate on the current detector; a result or error from a detector switched away from is ignored. */
-async function estimate(source, width, height, token) {
+async function estimate(input, width, height, token) {
   const d = detector;
   try {
-    const poses = await d.estimatePoses(source, poseOptions());
-    if (d === detector && token === loopToken) recordFrame(d, poses, width, height);
+    const poses = await d.estimatePoses(input, poseOptions());
+    if (d === detector && token === source.token) recordFrame(d, poses, width, height);
     return poses;
   } catch (err) {
-    if (d === detector && token === loopToken) throw err;
+    if (d === detector && token === source.token) throw err;
     return null; // disposed mid-flight by a model switch, or the source changed
   }
 }
 
-function stopSource() {
-  loopToken += 1;
-  if (stream) stream.getTracks().forEach((t) => t.stop());
-  stream = null;
-  const video = $('video');
-  video.pause();
-  video.srcObject = null;
-  video.removeAttribute('src');
-  video.hidden = true;
-  $('image').hidden = true;
-  if (objectUrl) URL.revokeObjectURL(objectUrl);
-  objectUrl = null;
-  imageFile = null;
-  state.source = null;
-  $('stop').disabled = true;
-}
-
 function runVideoLoop(video) {
-  const token = loopToken;
-  const schedule = video.requestVideoFrameCallback
-    ? (fn) => video.requestVideoFrameCallback(fn)
-    : (fn) => requestAnimationFrame(fn);
-  const tick = () => {
-    if (token !== loopToken) return;
-    if (busy || !detector || video.readyState < 2 || !video.videoWidth) {
-      if (busy || !detector) dropFrame();
-    } else {
-      busy = true;
-      estimate(video, video.videoWidth, video.videoHeight, token)
-        .catch((err) => { if (token === loopToken) showError(err); })
-        .finally(() => { busy = false; });
-    }
-    schedule(tick);
-  };
-  schedule(tick);
-}
-
-async function startVideo(setup, kind) {
-  stopSource();
-  clearError();
-  const video = $('video');
-  await setup(video);
-  video.hidden = false;
-  $('hint').hidden = true;
-  $('stop').disabled = false;
-  state.source = kind;
-  await video.play();
-  runVideoLoop(video);
-}
-
-async function startWebcam() {
-  $('file').value = ''; // the file input no longer names the source
-  try {
-    await startVideo(async (video) => {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
-      video.srcObject = stream;
-    }, 'webcam');
-  } catch (err) {
-    stopSource();
-    showError(err);
-  }
-}
-
-function readBitmap(file) {
-  return createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' })
-    .catch((err) => { throw Object.assign(new Error(`'${file.name}' is not a readable image (${file.type || 'unknown type'}): ${err.message}`), { name: 'ImageError' }); });
+  source.runVideoLoop(video, {
+    ready: () => detector !== null,
+    run: (token) => estimate(video, video.videoWidth, video.videoHeight, token),
+  });
 }
 
 /** Estimate poses on the chosen image (again after a model switch). */
 async function estimateImage(file, token, decoded = null) {
   if (!detector) { decoded?.close(); return; } // a model is loading: it estimates the image once ready
   const bitmap = decoded || await readBitmap(file);
-  busy = true;
+  source.busy = true;
   try {
     const t0 = performance.now();
     const poses = await estimate(bitmap, bitmap.width, bitmap.height, token);
     if (poses) state.firstEstimateMs ??= performance.now() - t0;
   } finally {
-    busy = false;
+    source.busy = false;
   }
 }
 
 async function startImage(file) {
-  stopSource();
+  source.stop();
   clearError();
-  const token = loopToken;
+  const token = source.token;
   const bitmap = await readBitmap(file); // a non-image fails here, before anything is shown
-  objectUrl = URL.createObjectURL(file);
+  source.showImage(file);
   imageFile = file;
-  const img = $('image');
-  img.src = objectUrl;
-  img.hidden = false;
-  $('hint').hidden = true;
-  $('stop').disabled = false;
-  state.source = 'image';
   await estimateImage(file, token, bitmap);
 }
 
-async function startFile(file) {
-  if (!file) return;
-  try {
-    if (file.type.startsWith('video/')) {
-      await startVideo(async (video) => {
-        objectUrl = URL.createObjectURL(file);
-        video.loop = true;
-        await new Promise((resolve, reject) => {
-          video.onloadeddata = resolve;
-          video.onerror = () => reject(Object.assign(new Error(`'${file.name}' is not a playable video`), { name: 'VideoError' }));
-          video.src = objectUrl;
-        });
-      }, 'video');
-    } else {
-      await startImage(file);
-    }
-  } catch (err) {
-    stopSource();
-    showError(err);
-  }
-}
-
 function wireControls() {
-  $('webcam').addEventListener('click', startWebcam);
-  $('file').addEventListener('change', (e) => startFile(e.target.files[0]));
-  $('stop').addEventListener('click', stopSource);
+  $('webcam').addEventListener('click', () => source.startWebcam(runVideoLoop));
+  $('file').addEventListener('change', (e) => source.startFile(e.target.files[0], { startImage, loop: runVideoLoop }));
+  $('stop').addEventListener('click', () => source.stop());
   $('score-threshold').addEventListener('input', (e) => {
     $('score-threshold-value').textContent = Number(e.target.value).toFixed(2);
   });
@@ -325,31 +208,13 @@ async function setUpOffline() {
 }
 
 /** 'movenet-lightning' → 'MoveNet Lightning'. */
-function title(name) {
-  const words = { posenet: 'PoseNet', movenet: 'MoveNet', multipose: 'MultiPose' };
-  return name.split('-').map((w) => words[w] || (w && w[0].toUpperCase() + w.slice(1))).join(' ');
-}
+const title = (name) => titleCase(name, { posenet: 'PoseNet', movenet: 'MoveNet', multipose: 'MultiPose' });
 
 /** Fill the picker with the pose packages the server has (one entry per name, its latest version). */
 async function fillModelPicker() {
-  const select = $('model');
-  let packages = [];
-  try {
-    const response = await fetch('/models/index.json', { cache: 'no-cache' });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    packages = (await response.json()).packages || [];
-  } catch (err) {
-    console.warn('[playground] cannot list the models; offering the current one only:', err);
-  }
-  const byName = new Map();
-  for (const p of packages) if (p.task === 'pose' && !byName.has(p.name)) byName.set(p.name, p);
-  state.models = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
-    .map((p) => ({ name: p.name, url: `/models/${p.name}/latest/`, label: title(p.name) }));
-  const options = state.models.map((m) => new Option(m.label, m.url));
-  if (!state.models.some((m) => m.url === modelUrl)) options.unshift(new Option(modelUrl, modelUrl)); // ?model= elsewhere
-  select.replaceChildren(...options);
-  select.value = modelUrl;
-  select.disabled = false;
+  state.models = await listTaskModels('pose', title,
+    (err) => console.warn('[playground] cannot list the models; offering the current one only:', err));
+  fillPicker(state.models, modelUrl);
 }
 
 /** Disable the multi-pose controls a single-pose package (MoveNet Lightning / Thunder) cannot use. */
@@ -379,19 +244,13 @@ function showBackend(d) {
     if (c.warning) showError({ name: 'StorageWarning', message: c.warning });
   }
   showCachedModels();
-  const b = d.backend;
-  $('backend').textContent = `${b.name}${b.name === 'wasm' ? ` · ${b.threads} thread${b.threads === 1 ? '' : 's'}` : ''}`;
-  if (b.reason) $('backend').title = b.reason;
-  $('model-info').textContent = `${d.manifest.name}@${d.manifest.version} (${b.variant})`;
+  showBackendName(d.backend);
+  $('model-info').textContent = `${d.manifest.name}@${d.manifest.version} (${d.backend.variant})`;
   applyModelCapabilities(d.manifest);
 }
 
 function detectorOptions() {
-  const options = { onProgress, workerUrl: new URL('./worker.js', import.meta.url).href };
-  if (params.get('backend')) options.backend = params.get('backend');
-  if (params.get('threads')) options.numThreads = parseInt(params.get('threads'), 10);
-  if (params.get('variant')) options.variant = params.get('variant');
-  return options;
+  return { onProgress, workerUrl: new URL('./worker.js', import.meta.url).href, ...runtimeOptions(params) };
 }
 
 /** Load the pose package at `url` as the current detector (disposing the previous one); true when ready. */
@@ -434,14 +293,12 @@ async function switchModel(url) {
   if (url === modelUrl && detector) return;
   modelUrl = url;
   state.switches += 1;
-  params.set('model', url);
-  history.replaceState(history.state, '', `${location.pathname}?${params}${location.hash}`);
-  if ($('model').value !== url) $('model').value = url;
+  syncModelParam(params, url);
   clearError();
   if (!(await loadDetector(url))) return;
   keepOffline([manifestUrl(url)]).catch((err) => console.warn('[playground] offline copy of the manifest:', err));
   if (state.source === 'image' && imageFile) { // its estimate on the old model, if any, is ignored
-    await estimateImage(imageFile, loopToken).catch(showError);
+    await estimateImage(imageFile, source.token).catch(showError);
   }
 }
 

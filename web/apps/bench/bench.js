@@ -1,0 +1,114 @@
+// The browser side of `edgeward bench` (src/edgeward/bench/harness.py drives it through Playwright).
+// Every function returns plain numbers (ms, from performance.now()) and never throws: failures come
+// back as {status: 'error', reason}. Nothing here is part of the runtime's public API.
+import * as edgeward from '/runtime/edgeward.js';
+
+const FACTORIES = {
+  pose: [edgeward.createPoseDetector, 'estimatePoses'],
+  detect: [edgeward.createDetector, 'detect'],
+  classify: [edgeward.createClassifier, 'classify'],
+};
+
+function errorResult(err) {
+  return { status: 'error', reason: `${err && err.name ? `${err.name}: ` : ''}${(err && err.message) || err}` };
+}
+
+/** Whether the page has a WebGPU adapter: {available, reason, adapter: {vendor, architecture, fallback}}. */
+async function webgpu() {
+  if (!navigator.gpu) return { available: false, reason: 'navigator.gpu is not available', adapter: null };
+  try {
+    const a = await navigator.gpu.requestAdapter();
+    if (!a) return { available: false, reason: 'requestAdapter() gave no adapter', adapter: null };
+    const info = a.info || {};
+    const adapter = { vendor: info.vendor || '', architecture: info.architecture || '',
+      fallback: Boolean(info.isFallbackAdapter || a.isFallbackAdapter) };
+    return { available: true, reason: null, adapter };
+  } catch (err) {
+    return { available: false, reason: `requestAdapter() failed: ${err.message || err}`, adapter: null };
+  }
+}
+
+/**
+ * The Edgeward runtime on one still image: load (worker + WASM + model + session + warm-up), the
+ * first frame, then `warmup` untimed and `runs` timed frames. A frame is image bytes → bitmap →
+ * pixels → pre-processing → inference (worker) → decoding; inference is the worker's own timing.
+ */
+async function runtime(packageUrl, task, bytes, runs, warmup, options) {
+  try {
+    const [create, method] = FACTORIES[task];
+    const data = new Uint8Array(bytes);
+    const t0 = performance.now();
+    const handle = await create(packageUrl, options);
+    const loadMs = performance.now() - t0;
+    const frame = async () => {
+      const s = performance.now();
+      await handle[method](new Blob([data]), {});
+      return [performance.now() - s, handle.lastTimings.inferenceMs];
+    };
+    const [firstFrameMs, firstInferenceMs] = await frame();
+    for (let i = 0; i < warmup; i += 1) await frame();
+    const e2e = [];
+    const inference = [];
+    for (let i = 0; i < runs; i += 1) {
+      const [total, inf] = await frame();
+      e2e.push(total);
+      inference.push(inf);
+    }
+    const backend = handle.backend;
+    const cache = handle.cache ? handle.cache.from : null;
+    await handle.dispose();
+    return { status: 'ok', backend: backend.name, threads: backend.threads, reason: backend.reason, cache,
+      loadMs, firstInferenceMs, firstFrameMs, inferenceMs: inference, e2eMs: e2e };
+  } catch (err) {
+    return errorResult(err);
+  }
+}
+
+/**
+ * TF.js (tfjs + tfjs-backend-wasm) running the original TF.js graph model: raw inference on a
+ * random input of `shape` (-1/null dims must be given), outputs read back each run. One call per
+ * page: the WASM backend's thread count is fixed when it initialises. Single-threaded (see below).
+ */
+async function tfjs(modelUrl, shape, runs, warmup, threads) {
+  try {
+    const { tf } = globalThis;
+    const base = new URL('/vendor/tfjs-backend-wasm/', location.href).href;
+    tf.wasm.setWasmPaths(base);
+    // The threaded TF.js build starts its pthread workers from blob: URLs, which the server's CSP
+    // (worker-src 'self') blocks and TF.js then waits on forever: use the single-thread SIMD build.
+    // (On 2 cores setThreadsCount(2) gives 1 thread anyway: TF.js caps at hardwareConcurrency / 2.)
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    tf.wasm.setThreadsCount(threads);
+    const t0 = performance.now();
+    await tf.setBackend('wasm');
+    await tf.ready();
+    const backendMs = performance.now() - t0;
+    const model = await tf.loadGraphModel(new URL(modelUrl, location.href).href);
+    const loadMs = performance.now() - t0;
+    const x = tf.randomUniform(shape, -1, 1, 'float32', 7);
+    const infer = async () => {
+      const s = performance.now();
+      let out = model.execute(x);
+      out = Array.isArray(out) ? out : [out];
+      await Promise.all(out.map((t) => t.data()));
+      const ms = performance.now() - s;
+      tf.dispose(out);
+      return ms;
+    };
+    const firstInferenceMs = await infer();
+    for (let i = 0; i < warmup; i += 1) await infer();
+    const inference = [];
+    for (let i = 0; i < runs; i += 1) inference.push(await infer());
+    x.dispose();
+    model.dispose();
+    return { status: 'ok', backend: tf.getBackend(), threads: tf.wasm.getThreadsCount(), threadsAsked: threads,
+      version: tf.version.tfjs, backendMs, loadMs, firstInferenceMs, inferenceMs: inference };
+  } catch (err) {
+    return errorResult(err);
+  }
+}
+
+window.edgewardBench = { runtime, tfjs, webgpu,
+  info: () => ({ userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency,
+    crossOriginIsolated: globalThis.crossOriginIsolated }) };
+document.body.dataset.status = 'ready';
