@@ -85,7 +85,9 @@ async function tfjs(modelUrl, shape, runs, warmup, threads) {
     const backendMs = performance.now() - t0;
     const model = await tf.loadGraphModel(new URL(modelUrl, location.href).href);
     const loadMs = performance.now() - t0;
-    const x = tf.randomUniform(shape, -1, 1, 'float32', 7);
+    // Integer-input graphs (MoveNet takes int32 pixels) get random pixels 0..255 of that dtype.
+    const dtype = model.inputs[0]?.dtype === 'int32' ? 'int32' : 'float32';
+    const x = dtype === 'int32' ? tf.randomUniform(shape, 0, 256, 'int32', 7) : tf.randomUniform(shape, -1, 1, 'float32', 7);
     const infer = async () => {
       const s = performance.now();
       let out = model.execute(x);
