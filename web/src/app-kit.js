@@ -243,3 +243,21 @@ export class FrameSource {
     }
   }
 }
+
+/**
+ * Run `call(model)` on the current model. Its result reaches `onResult(model, result)`, and its error
+ * is rethrown, only while that model and the source token are still current: after a model switch
+ * or a source change mid-flight the late answer is dropped (null).
+ */
+export async function whileCurrent(getModel, source, token, call, onResult) {
+  const model = getModel();
+  const current = () => model === getModel() && token === source.token;
+  try {
+    const result = await call(model);
+    if (current()) onResult(model, result);
+    return result;
+  } catch (err) {
+    if (current()) throw err;
+    return null;
+  }
+}

@@ -170,9 +170,6 @@ class Manifest(_Strict):
                 raise ValueError(f"task '{self.task}' needs field(s) {', '.join(map(repr, missing))}")
         return self
 
-    def output(self, role: str) -> str:
-        return self.postprocess.outputs[role]  # type: ignore[union-attr,index]
-
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
 

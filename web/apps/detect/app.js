@@ -7,7 +7,7 @@
 import { createDetector, detectionColor, drawDetections } from '/runtime/edgeward.js';
 import {
   $, errorDisplay, FrameSource, fillModelPicker as fillPicker, fpsWindow, listTaskModels, readBitmap, runtimeOptions,
-  setStatus, showBackendName, showTimings, syncModelParam, titleCase, withSlash,
+  setStatus, showBackendName, showTimings, syncModelParam, titleCase, whileCurrent, withSlash,
 } from '/runtime/app-kit.js';
 
 const params = new URLSearchParams(location.search);
@@ -72,17 +72,10 @@ function recordFrame(d, detections, width, height) {
   listDetections(detections);
 }
 
-/** One detect() on the current detector; a result or error from a detector switched away from is ignored. */
-async function detect(input, width, height, token) {
-  const d = detector;
-  try {
-    const found = await d.detect(input, detectOptions());
-    if (d === detector && token === source.token) recordFrame(d, found, width, height);
-    return found;
-  } catch (err) {
-    if (d === detector && token === source.token) throw err;
-    return null; // disposed mid-flight by a model switch, or the source changed
-  }
+/** One detect() on the current detector; a late answer from a detector switched away from is dropped. */
+function detect(input, width, height, token) {
+  return whileCurrent(() => detector, source, token, (d) => d.detect(input, detectOptions()),
+    (d, found) => recordFrame(d, found, width, height));
 }
 
 function runVideoLoop(video) {

@@ -44,41 +44,27 @@ window.edgewardHarness = {
     if (embedding) out.embedding = Array.from(await c.embed(new Blob([data])));
     return out;
   },
-  /** Time `runs` classifications of one image after `warmup` runs (ms per inference and in all). */
-  async timeClassify(packageUrl, bytes, runs = 20, warmup = 3, runtimeOptions = {}) {
-    const c = await detector(packageUrl, runtimeOptions, edgeward.createClassifier);
+  /** Time `runs` pose estimates (or classifications, for a classify package) of one image after
+   * `warmup` runs: medians of the whole call and of the inference alone. */
+  async time(packageUrl, bytes, runs = 20, warmup = 3, runtimeOptions = {}, task = 'pose') {
+    const handle = task === 'classify'
+      ? await detector(packageUrl, runtimeOptions, edgeward.createClassifier)
+      : await detector(packageUrl, runtimeOptions);
+    const call = task === 'classify' ? (src) => handle.classify(src, {}) : (src) => handle.estimatePoses(src, {});
     const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)]));
     const totals = [];
     const inference = [];
     for (let i = 0; i < warmup + runs; i += 1) {
-      const copy = await createImageBitmap(bitmap);
+      const copy = await createImageBitmap(bitmap); // transferred to the worker, so one per call
       const t0 = performance.now();
-      await c.classify(copy, {});
+      await call(copy);
       if (i >= warmup) {
         totals.push(performance.now() - t0);
-        inference.push(c.lastTimings.inferenceMs);
+        inference.push(handle.lastTimings.inferenceMs);
       }
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    return { backend: c.backend, medianTotalMs: median(totals), medianInferenceMs: median(inference), runs };
-  },
-  /** Time `runs` inferences on one image after `warmup` runs (ms per inference and per stage). */
-  async time(packageUrl, bytes, runs = 20, warmup = 3, runtimeOptions = {}) {
-    const d = await detector(packageUrl, runtimeOptions);
-    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)]));
-    const totals = [];
-    const inference = [];
-    for (let i = 0; i < warmup + runs; i += 1) {
-      const copy = await createImageBitmap(bitmap);
-      const t0 = performance.now();
-      await d.estimatePoses(copy, {});
-      if (i >= warmup) {
-        totals.push(performance.now() - t0);
-        inference.push(d.lastTimings.inferenceMs);
-      }
-    }
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    return { backend: d.backend, medianTotalMs: median(totals), medianInferenceMs: median(inference), runs };
+    return { backend: handle.backend, medianTotalMs: median(totals), medianInferenceMs: median(inference), runs };
   },
 };
 document.body.dataset.status = 'ready';

@@ -9,7 +9,7 @@
 import { clearCachedModels, createPoseDetector, drawPoses, listCachedModels } from '/runtime/edgeward.js';
 import {
   $, errorDisplay, FrameSource, fillModelPicker as fillPicker, fpsWindow, listTaskModels, readBitmap, runtimeOptions,
-  setStatus, showBackendName, showTimings, syncModelParam, titleCase, withSlash,
+  setStatus, showBackendName, showTimings, syncModelParam, titleCase, whileCurrent, withSlash,
 } from '/runtime/app-kit.js';
 
 const params = new URLSearchParams(location.search);
@@ -67,17 +67,10 @@ function recordFrame(d, poses, width, height) {
   render(width, height, poses);
 }
 
-/** One estimate on the current detector; a result or error from a detector switched away from is ignored. */
-async function estimate(input, width, height, token) {
-  const d = detector;
-  try {
-    const poses = await d.estimatePoses(input, poseOptions());
-    if (d === detector && token === source.token) recordFrame(d, poses, width, height);
-    return poses;
-  } catch (err) {
-    if (d === detector && token === source.token) throw err;
-    return null; // disposed mid-flight by a model switch, or the source changed
-  }
+/** One estimate on the current detector; a late answer from a detector switched away from is dropped. */
+function estimate(input, width, height, token) {
+  return whileCurrent(() => detector, source, token, (d) => d.estimatePoses(input, poseOptions()),
+    (d, poses) => recordFrame(d, poses, width, height));
 }
 
 function runVideoLoop(video) {

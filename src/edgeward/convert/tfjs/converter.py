@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
@@ -135,6 +134,3 @@ def convert_tfjs(model_json: Path, output: Path, input_shapes: dict[str, list[in
     tmp.replace(output)
     return model
 
-
-def weights_as_float(graph: TfjsGraph) -> dict[str, np.ndarray]:
-    return {k: v.astype(np.float32) for k, v in graph.weights.items() if v.dtype.kind == "f"}
