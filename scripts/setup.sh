@@ -27,8 +27,8 @@ echo "==> installing the Python package"
 echo "==> installing the browser runtime's npm dependencies"
 (cd web && npm ci --no-audit --no-fund --loglevel=error)
 
-echo "==> building the zoo packages (PoseNet, MoveNet Lightning + Thunder, CenterNet, EfficientNet-Lite0) into $EDGEWARD_HOME"
-.venv/bin/edgeward zoo build posenet movenet-lightning movenet-thunder centernet efficientnet-lite0
+echo "==> building the zoo packages (PoseNet, MoveNet Lightning + Thunder + MultiPose, CenterNet, EfficientNet-Lite0) into $EDGEWARD_HOME"
+.venv/bin/edgeward zoo build posenet movenet-lightning movenet-thunder movenet-multipose centernet efficientnet-lite0
 
 echo "==> PoseNet int8 (accuracy-gated; calibrated on real photos from @vladmandic/human) and fp16 variants"
 .venv/bin/edgeward quantize posenet --to int8 --if-missing

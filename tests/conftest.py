@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import edgeward
@@ -47,6 +48,19 @@ def movenet_lightning() -> Model:
 @pytest.fixture(scope="session")
 def movenet_thunder() -> Model:
     return edgeward.load(str(build("movenet-thunder")))
+
+
+@pytest.fixture(scope="session")
+def movenet_multipose() -> Model:
+    return edgeward.load(str(build("movenet-multipose")))
+
+
+@pytest.fixture(scope="session")
+def party_photo() -> np.ndarray:
+    """The large group photo in @vladmandic/human's samples.jpg (about a dozen people)."""
+    from edgeward.zoo.photos import calibration_photos
+
+    return next(p.rgb for p in calibration_photos() if p.name == "samples-party")
 
 
 @pytest.fixture(scope="session")

@@ -311,14 +311,31 @@ def bench(
     variant: Annotated[str, typer.Option(help="Package variant: fp32, int8, fp16")] = "fp32",
     browser: Annotated[bool, typer.Option(help="Also measure in headless Chromium (onnxruntime-web, TF.js)")] = True,
     software_webgpu: Annotated[bool, typer.Option(help="Measure WebGPU on a software fallback adapter")] = False,
+    live: Annotated[bool, typer.Option(help="Pose packages: live video from a fake webcam (Edgeward, TF.js "
+                                            "PoseNet pipeline)")] = True,
+    video_frames: Annotated[int, typer.Option(help="Live video: estimates per configuration (JS heap read "
+                                                   "before and after them)")] = 1000,
+    long_task_frames: Annotated[int, typer.Option(help="Live video: main-thread long tasks counted over the "
+                                                       "first this many estimates")] = 300,
+    video_seconds: Annotated[float, typer.Option(help="Live video: run each configuration at least this "
+                                                      "long")] = 10.0,
 ) -> None:
-    """Benchmark a package: Python onnxruntime, Chromium WASM 1/N threads, WebGPU, and the original TF.js model."""
+    """Benchmark a package: Python onnxruntime, Chromium WASM 1/N threads, WebGPU, the original TF.js model,
+    and for pose packages live video beside the TF.js PoseNet pipeline."""
     from edgeward.bench.harness import run_bench
+    from edgeward.bench.live import LiveOptions
     from edgeward.bench.report import markdown, write_report
 
+    live_options = LiveOptions(frames=video_frames, long_task_frames=long_task_frames,
+                               min_seconds=video_seconds) if live else None
     with err.status(f"benchmarking {package}") as status:
+        def progress(message: str) -> None:
+            if message.startswith("✓"):  # a finished configuration: keep it on screen
+                err.print(f"{package}: {message}", highlight=False)
+            status.update(f"{package}: {message}")
+
         report = run_bench(package, runs=runs, warmup=warmup, image=image, variant=variant, browser=browser,
-                           software_webgpu=software_webgpu, progress=lambda m: status.update(f"{package}: {m}"))
+                           software_webgpu=software_webgpu, live=live_options, progress=progress)
     paths = write_report(report, out_dir)
     sys.stdout.write(markdown(report))
     out.print(f"wrote {', '.join(str(p) for p in paths.values())}")

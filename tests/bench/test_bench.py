@@ -9,13 +9,19 @@ from typing import Any
 import httpx
 import pytest
 
+from edgeward.bench.camera import bench_clip
 from edgeward.bench.harness import SCHEMA, run_bench
-from edgeward.bench.report import write_report
+from edgeward.bench.live import LiveOptions, keypoint_error, posenet_multiplier, throughput_ratios
+from edgeward.bench.report import markdown, write_report
+from edgeward.errors import EdgewardError
+from edgeward.server.app import BENCH_CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY
 from edgeward.server.background import serve_in_thread
 from edgeward.settings import get_settings
 
 CONFIG_IDS = ["python-1", "python-default", "web-wasm-1", "web-wasm-2", "web-webgpu", "tfjs-wasm"]
+LIVE_IDS = ["live-edgeward-wasm-1", "live-edgeward-wasm-2-serial", "live-edgeward-wasm-2", "live-tfjs-posenet"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TINY_LIVE = LiveOptions(frames=4, long_task_frames=2, min_seconds=0, warmup=1)
 
 
 def _positive_ms(config: dict[str, Any]) -> None:
@@ -33,7 +39,7 @@ def report(posenet_dir: Path) -> dict[str, Any]:
     if not Path(get_settings().chromium).is_file():
         pytest.skip("no Chromium")
     pytest.importorskip("playwright.sync_api")
-    return run_bench(str(posenet_dir), runs=2, warmup=0)
+    return run_bench(str(posenet_dir), runs=2, warmup=0, live=TINY_LIVE)
 
 
 def test_report_is_well_formed(report: dict[str, Any], tmp_path: Path) -> None:
@@ -57,13 +63,56 @@ def test_report_is_well_formed(report: dict[str, Any], tmp_path: Path) -> None:
     paths = write_report(report, tmp_path / "out")
     assert json.loads(paths["json"].read_text()) == report
     table = paths["markdown"].read_text()
-    assert table.count("\n| ") == 1 + len(report["configs"]) and "Inference p50 ms" in table
+    n_live = len(report["live"]["configs"])
+    assert table.count("\n| ") == 1 + len(report["configs"]) + 1 + n_live and "Inference p50 ms" in table
+    assert "## Live video" in table and "Live throughput Edgeward / TF.js pipeline" in table
     assert paths["png"].read_bytes()[:8] == PNG_MAGIC and paths["png"].stat().st_size > 5_000
+
+
+def test_live_video_section_is_well_formed(report: dict[str, Any]) -> None:
+    live = report["live"]
+    assert live["options"] == {"frames": 4, "long_task_frames": 2, "min_seconds": 0, "warmup": 1}
+    assert "single pose" in live["mode"] and live["camera"]["width"] > 0 and live["camera"]["height"] > 0
+    n = max(2, report["machine"]["hardware_concurrency"])
+    assert [c["id"] for c in live["configs"]] == [i.replace("wasm-2", f"wasm-{n}") for i in LIVE_IDS]
+    for c in live["configs"]:
+        assert c["status"] == "ok", c
+        assert c["page_errors"] == [], c
+        assert c["load_ms"] > 0 and c["first_frame_ms"] > 0 and c["frames"] >= 4 and c["seconds"] > 0
+        assert c["poses_per_second"] > 0 and c["e2e_ms"]["n"] == c["frames"]
+        assert 0 < c["e2e_ms"]["min"] <= c["e2e_ms"]["p50"] <= c["e2e_ms"]["p95"]
+        assert 0 <= c["dropped_frames"] <= c["video_frames"] and 0 <= c["frames_with_pose"] <= c["frames"]
+        lt = c["long_tasks"]
+        assert lt["frames"] == 2 and lt["count"] >= 0 and lt["max_ms"] >= 0 and lt["total_ms"] >= lt["max_ms"]
+        assert c["long_tasks_all_frames"]["count"] >= lt["count"]
+        heap = c["heap"]
+        assert heap["frames"] == c["frames"] and heap["page"]["before"]["used"] > 0
+        assert isinstance(heap["page"]["growth_mb"], float)
+        still = c["still_vs_python"]
+        assert still is not None and still["keypoints"] > 0 and still["mean_px"] >= 0
+    by_id = {c["id"]: c for c in live["configs"]}
+    edgeward_ids = [f"live-edgeward-wasm-{t}" for t in (1, f"{n}-serial", n)]
+    for cid in edgeward_ids:  # the Edgeward runtime: its worker's heap too, and the public API gives Python's keypoints
+        c = by_id[cid]
+        assert c["threads"] == (1 if cid.endswith("-1") else n) and c["heap"]["worker"]["before"]["used"] > 0
+        assert c["still_vs_python"]["mean_px"] < 1.5
+        assert c["worker_timings_ms"]["inferenceMs"] > 0  # the worker's own breakdown of a frame
+    tfjs = by_id["live-tfjs-posenet"]
+    assert tfjs["threads"] >= 1 and tfjs["threads_asked"] == report["machine"]["hardware_concurrency"]
+    assert tfjs["heap"]["worker"] is None and tfjs["worker_timings_ms"] is None
+    assert tfjs["tfjs"]["version"] == report["versions"]["tfjs"]
+    assert tfjs["tfjs"]["model_options"] == {"modelUrl": "/tfjs-models/posenet/1.0.0/posenet.json",
+                                             "outputStride": 16, "inputResolution": 385, "multiplier": 0.75}
+    assert tfjs["tfjs"]["tensors_after"] == tfjs["tfjs"]["tensors_before"]  # no tensor leak in the loop
+    # the shim maps the graph's outputs right: TF.js's own pipeline lands on Python's keypoints (its resize differs)
+    assert tfjs["still_vs_python"]["mean_px"] < 10
+    assert [r["edgeward"] for r in live["throughput_ratio"]] == edgeward_ids
+    assert all(r["ratio"] > 0 and r["tfjs"] == "live-tfjs-posenet" for r in live["throughput_ratio"])
 
 
 def test_report_without_browser_writes_files(posenet_dir: Path, tmp_path: Path) -> None:
     report = run_bench(str(posenet_dir), runs=1, warmup=0, browser=False)
-    assert [c["id"] for c in report["configs"]] == ["python-1", "python-default"]
+    assert [c["id"] for c in report["configs"]] == ["python-1", "python-default"] and report["live"] is None
     for c in report["configs"]:
         _positive_ms(c)
     paths = write_report(report, tmp_path)
@@ -81,3 +130,47 @@ def test_server_serves_only_the_original_tfjs_model_files(posenet_dir: Path, pos
         assert httpx.get(f"{base}/tfjs-models/posenet/1.0.0/..%2Fposenet.json").status_code == 404
         wasm = httpx.get(f"{base}/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm")
         assert wasm.status_code == 200 and wasm.headers["content-type"] == "application/wasm"
+        posenet = httpx.get(f"{base}/vendor/posenet/posenet.min.js")
+        assert posenet.status_code == 200 and posenet.headers["content-type"].startswith("text/javascript")
+
+
+def test_only_the_bench_pages_allow_blob_workers() -> None:
+    """TF.js's threaded WASM build needs blob: scripts and workers: allowed on the bench pages only."""
+    with serve_in_thread() as base:
+        for page in ("/apps/bench/", "/apps/bench/live.html", "/apps/bench/live.js"):
+            assert httpx.get(base + page).headers["content-security-policy"] == BENCH_CONTENT_SECURITY_POLICY
+        assert httpx.get(f"{base}/apps/playground/").headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "blob:" not in CONTENT_SECURITY_POLICY.split("worker-src")[1].split(";")[0]
+    assert "worker-src 'self' blob:" in BENCH_CONTENT_SECURITY_POLICY
+
+
+def test_live_helpers() -> None:
+    ref = [{"x": 10.0, "y": 10.0, "score": 0.9}, {"x": 0.0, "y": 0.0, "score": 0.1}, {"x": 5.0, "y": 5.0, "score": 0.6}]
+    got = [{"x": 13.0, "y": 14.0, "score": 0.8}, {"x": 99.0, "y": 99.0, "score": 0.9},
+           {"x": 5.0, "y": 5.0, "score": 0.7}]
+    assert keypoint_error(got, ref) == {"mean_px": 2.5, "max_px": 5.0, "keypoints": 2}
+    assert keypoint_error(None, ref) is None and keypoint_error(got, [{**ref[1]}]) is None
+    configs = [{"id": "live-edgeward-wasm-2", "label": "E2", "runtime": "onnxruntime-web (Edgeward)", "status": "ok",
+                "poses_per_second": 9.0},
+               {"id": "live-tfjs-posenet", "label": "T", "runtime": "TF.js", "status": "ok", "poses_per_second": 6.0}]
+    assert throughput_ratios(configs) == [{"edgeward": "live-edgeward-wasm-2", "tfjs": "live-tfjs-posenet",
+                                           "label": "E2", "ratio": 1.5}]
+    assert throughput_ratios(configs[:1]) == []
+    with pytest.raises(EdgewardError, match="--video-frames"):
+        LiveOptions(frames=0).check()
+
+
+def test_posenet_graph_is_mobilenet_075(posenet_json: Path) -> None:
+    assert posenet_multiplier(posenet_json) == 0.75  # first conv: 24 = 0.75 × 32 channels
+
+
+def test_bench_clip_is_a_y4m_video(tmp_path: Path) -> None:
+    clip = bench_clip(tmp_path / "camera.y4m", width=64, height=48, fps=30, repeat=2)
+    data = clip.read_bytes()
+    assert data.startswith(b"YUV4MPEG2 W64 H48 F30:1 ") and data.count(b"FRAME\n") == 6
+    assert len(data) == data.index(b"\n") + 1 + 6 * (len(b"FRAME\n") + 64 * 48 * 3 // 2)
+
+
+def test_markdown_without_live_or_browser_has_no_live_section(posenet_dir: Path) -> None:
+    report = run_bench(str(posenet_dir), runs=1, warmup=0, browser=False, live=TINY_LIVE)
+    assert report["live"] is None and "## Live video" not in markdown(report)

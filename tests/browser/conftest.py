@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
+from edgeward.bench.camera import sample_images, write_y4m
 from edgeward.browser.chromium import launch_chromium
 from edgeward.server.background import serve_in_thread
 
@@ -28,51 +28,11 @@ class OpenedPage:
     console: list[str] = field(default_factory=list)
 
 
-def _rgb_to_i420(rgb: np.ndarray) -> bytes:
-    """BT.601 limited-range I420 (what Chromium's y4m reader assumes)."""
-    f = rgb.astype(np.float64)
-    r, g, b = f[..., 0], f[..., 1], f[..., 2]
-    y = 16 + 0.257 * r + 0.504 * g + 0.098 * b
-    u = 128 - 0.148 * r - 0.291 * g + 0.439 * b
-    v = 128 + 0.439 * r - 0.368 * g - 0.071 * b
-
-    def sub(c: np.ndarray) -> np.ndarray:
-        return (c[0::2, 0::2] + c[1::2, 0::2] + c[0::2, 1::2] + c[1::2, 1::2]) / 4
-
-    planes = [y, sub(u), sub(v)]
-    return b"".join(np.clip(np.round(p), 0, 255).astype(np.uint8).tobytes() for p in planes)
-
-
-def _fit(img: np.ndarray, w: int, h: int) -> np.ndarray:
-    from PIL import Image
-
-    im = Image.fromarray(img).convert("RGB")
-    im.thumbnail((w, h))
-    canvas = Image.new("RGB", (w, h), (0, 0, 0))
-    canvas.paste(im, ((w - im.width) // 2, (h - im.height) // 2))
-    return np.asarray(canvas)
-
-
-def write_y4m(path: Path, images: Sequence[np.ndarray], width: int = 640, height: int = 480,
-              fps: int = 10, repeat: int = 5) -> Path:
-    """A 4:2:0 YUV4MPEG2 clip: each image (letterboxed to width × height) shown for ``repeat`` frames."""
-    with path.open("wb") as f:
-        f.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for img in images:
-            frame = _rgb_to_i420(_fit(img, width, height))
-            for _ in range(repeat):
-                f.write(b"FRAME\n" + frame)
-    return path
-
-
 @pytest.fixture(scope="session")
 def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from skimage import data
-
-    astronaut = data.astronaut()
-    people = np.concatenate([astronaut[::2, ::2]] * 2, axis=1)  # two people side by side
+    # one person, two side by side, the first mirrored (edgeward.bench.camera.sample_images)
     path = tmp_path_factory.mktemp("camera") / "camera.y4m"
-    return write_y4m(path, [astronaut, people, np.fliplr(astronaut)])
+    return write_y4m(path, sample_images())
 
 
 @pytest.fixture(scope="session")

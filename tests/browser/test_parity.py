@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from edgeward.browser.chromium import launch_chromium
 from edgeward.browser.harness import HARNESS_PATH, js_pose_options, package_url, run_in_page
@@ -66,7 +69,7 @@ def test_browser_matches_python(harness: OpenedPage, posenet: Model, image: str,
     assert not harness.errors
 
 
-@pytest.mark.parametrize("variant", ["movenet_lightning", "movenet_thunder"])
+@pytest.mark.parametrize("variant", ["movenet_lightning", "movenet_thunder", "movenet_multipose"])
 @pytest.mark.parametrize("image", ["astronaut", "camera"])
 def test_movenet_browser_matches_python(harness: OpenedPage, variant: str, image: str,
                                         request: pytest.FixtureRequest) -> None:
@@ -76,6 +79,16 @@ def test_movenet_browser_matches_python(harness: OpenedPage, variant: str, image
     py = model.estimate_poses(path, **opts)
     js = run_in_page(harness.page, package_url(model.name), path.read_bytes(), js_pose_options(**opts))
     assert py and assert_same_poses(py, js["poses"]) >= 5
+
+
+def test_multipose_browser_matches_python_on_a_group_photo(harness: OpenedPage, movenet_multipose: Model,
+                                                           party_photo: np.ndarray) -> None:
+    buf = io.BytesIO()
+    Image.fromarray(party_photo).save(buf, format="PNG")
+    opts = {"max_poses": 6, "score_threshold": 0.2}
+    py = movenet_multipose.estimate_poses(buf.getvalue(), **opts)
+    js = run_in_page(harness.page, package_url("movenet-multipose"), buf.getvalue(), js_pose_options(**opts))
+    assert len(py) >= 2 and assert_same_poses(py, js["poses"]) >= 10
 
 
 def test_single_and_one_thread_backends_agree(harness: OpenedPage, posenet: Model, camera: Path) -> None:

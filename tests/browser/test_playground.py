@@ -7,7 +7,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from edgeward.browser.chromium import fake_camera_args
 from edgeward.zoo import build
@@ -104,3 +106,26 @@ def test_model_picker_switches_to_movenet(browser_page: Callable[..., OpenedPage
     assert page.evaluate("window.playground.manifest.name") == "movenet-lightning"
     page.wait_for_function("() => document.getElementById('model').value === '/models/movenet-lightning/latest/'",
                            timeout=10_000)
+
+
+def test_model_picker_offers_multipose_with_multi_pose_controls(browser_page: Callable[..., OpenedPage],
+                                                                party_photo: np.ndarray, tmp_path: Path) -> None:
+    build("movenet-multipose")
+    opened = browser_page("/apps/playground/?model=/models/movenet-multipose/latest/")
+    page = opened.page
+    page.wait_for_function("() => document.body.dataset.status === 'ready'"
+                           " && window.playground.manifest?.name === 'movenet-multipose'", timeout=60_000)
+    choices = page.eval_on_selector_all("#model option", "os => os.map(o => [o.value, o.textContent])")
+    assert ["/models/movenet-multipose/latest/", "MoveNet MultiPose"] in choices
+    assert page.is_enabled("#multi") and page.is_enabled("#max-poses")
+    assert page.is_disabled("#nms-radius") and "finds the people itself" in page.inner_text("#multi-note")
+
+    photo = tmp_path / "party.png"
+    Image.fromarray(party_photo).save(photo)
+    page.check("#multi")
+    page.fill("#score-threshold", "0.2")
+    page.set_input_files("#file", str(photo))
+    poses = page.wait_for_function("() => window.playground.framesDone >= 1 && window.playground.lastPoses",
+                                   timeout=30_000).json_value()
+    assert len(poses) >= 2 and all(len(p["keypoints"]) == 17 for p in poses)
+    assert opened.errors == []

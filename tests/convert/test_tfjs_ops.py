@@ -58,13 +58,24 @@ def test_shape_and_index_ops_match_tfjs(tmp_path: Path) -> None:
     assert max(diffs.values()) < 1e-5, diffs
 
 
-@pytest.mark.parametrize("variant", ["lightning", "thunder"])
+@pytest.mark.parametrize("variant", ["lightning", "thunder", "multipose"])
 def test_movenet_converts_within_tolerance(tmp_path: Path, variant: str) -> None:
     recipe = RECIPES[variant]
-    result = convert_and_verify(recipe.model_json(), tmp_path / "m.onnx", tolerance=2e-3)
+    result = convert_and_verify(recipe.model_json(), tmp_path / "m.onnx", input_shapes=recipe.input_shapes,
+                                tolerance=2e-3)
     assert result.report.worst <= 2e-3
     inp = result.model.graph.input[0]
     assert inp.type.tensor_type.elem_type == 6  # int32 pixels, as the original takes them
+
+
+def test_movenet_multipose_keeps_only_data_dependent_ops(tmp_path: Path) -> None:
+    """Its graph computes shapes at run time; at a fixed 256×256 all of that folds away."""
+    recipe = RECIPES["multipose"]
+    model = convert_tfjs(recipe.model_json(), tmp_path / "m.onnx", recipe.input_shapes)
+    ops = {n.op_type for n in model.graph.node}
+    assert not ops & {"Shape", "Size", "Range", "Expand"}, ops
+    (out,) = model.graph.output
+    assert [d.dim_value for d in out.type.tensor_type.shape.dim] == [1, 6, 56]
 
 
 def test_reduce_pool_topk_gather_slice_match_tfjs(tmp_path: Path) -> None:

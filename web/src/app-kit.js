@@ -1,9 +1,11 @@
 // What the demo pages (pose playground, detection, classification) share: the frame source
-// (webcam / image / video file), the frame-dropping video loop (at most one inference in flight;
-// frames are dropped, never queued), the FPS window, and the status / error / model-picker helpers.
+// (webcam / image / video file), the pipelined frame-dropping video loop (web/src/video-loop.js;
+// frames are dropped, never queued without bound), the FPS window, and the status / error / model-picker helpers.
 // It works on the pages' common element ids: #status #error #video #image #hint #stop #file #dropped
 // #fps #inference #backend #model. Served at /runtime/app-kit.js; the playground's service worker
 // (apps/playground/sw.js) keeps it, and what it imports, for offline use.
+
+import { DEFAULT_IN_FLIGHT, runVideoLoop } from './video-loop.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -109,7 +111,7 @@ export function syncModelParam(params, url) {
 /**
  * The page's one frame source (#video for the webcam and video files, #image for a still image) and
  * its frame-dropping loop. `token` changes on every source change, so an old loop stops and a result
- * for an old source can be told apart; `busy` is true while an inference runs.
+ * for an old source can be told apart; `busy` is true while a still image is estimated.
  */
 export class FrameSource {
   /**
@@ -123,13 +125,16 @@ export class FrameSource {
     this.onError = onError;
     this.clearError = clearError;
     this.token = 0;
-    this.busy = false;
+    this.busy = false; // a still image is being estimated
+    this.loop = null; // the video loop, while a video plays
     this.stream = null;
     this.objectUrl = null;
   }
 
   stop() {
     this.token += 1;
+    this.loop?.stop();
+    this.loop = null;
     if (this.stream) this.stream.getTracks().forEach((t) => t.stop());
     this.stream = null;
     const video = $('video');
@@ -151,28 +156,21 @@ export class FrameSource {
   }
 
   /**
-   * On every video frame: `run(token)` (returns a promise) when `ready()` and no inference is in
-   * flight, else the frame is dropped (counted when it is dropped because of a busy or absent model).
-   * `release` ends an inference (default: busy = false).
+   * The pipelined, frame-dropping loop of the runtime (video-loop.js) on `video`: `run(token)`
+   * (returns a promise) per accepted frame, at most `inFlight` at once (default 2: the next frame
+   * waits in the worker while one is inferred), none while a still image is being estimated (`busy`)
+   * or `ready()` is false; other frames are dropped and counted. `release` runs after each `run`.
    */
-  runVideoLoop(video, { ready, run, release = () => { this.busy = false; } }) {
+  runVideoLoop(video, { ready, run, release = () => {}, inFlight = DEFAULT_IN_FLIGHT }) {
     const token = this.token;
-    const schedule = video.requestVideoFrameCallback
-      ? (fn) => video.requestVideoFrameCallback(fn)
-      : (fn) => requestAnimationFrame(fn);
-    const tick = () => {
-      if (token !== this.token) return;
-      if (this.busy || !ready() || video.readyState < 2 || !video.videoWidth) {
-        if (this.busy || !ready()) this.dropFrame();
-      } else {
-        this.busy = true;
-        run(token)
-          .catch((err) => { if (token === this.token) this.onError(err); })
-          .finally(release);
-      }
-      schedule(tick);
-    };
-    schedule(tick);
+    this.loop?.stop();
+    this.loop = runVideoLoop(video, {
+      inFlight,
+      ready: () => token === this.token && !this.busy && ready(),
+      run: () => run(token).finally(release),
+      onDrop: () => { if (token === this.token) this.dropFrame(); },
+      onError: (err) => { if (token === this.token) this.onError(err); },
+    });
   }
 
   /** Stop the current source, `setup(video)`, show and play it, then `loop(video)`. */

@@ -2,6 +2,7 @@
 //
 //   const detector = await createPoseDetector('/models/posenet/1.0.0/', {backend, numThreads, variant});
 //   const poses = await detector.estimatePoses(source, {maxPoses, scoreThreshold, nmsRadius, flipHorizontal});
+//   const tracker = detector.track(video, (poses, frame) => draw(poses), {roi: true});  // video; tracker.stop()
 //   detector.backend   // {name: 'wasm' | 'webgpu', threads, reason, variant}
 //   detector.manifest  // the validated manifest
 //   detector.dispose();
@@ -14,11 +15,15 @@ import * as protocol from './protocol.js';
 import { normalizeClassifyOptions } from './tasks/classify.js';
 import { normalizeDetectOptions } from './tasks/detect.js';
 import { normalizePoseOptions } from './tasks/pose.js';
+import { nextRoi } from './tasks/roi.js';
+import { runVideoLoop } from './video-loop.js';
 
 export { detectionColor, drawDetections, drawPoses } from './draw.js';
 export { DEFAULT_CLASSIFY_OPTIONS } from './tasks/classify.js';
 export { DEFAULT_DETECT_OPTIONS } from './tasks/detect.js';
 export { DEFAULT_POSE_OPTIONS } from './tasks/pose.js';
+export { DEFAULT_ROI_OPTIONS, nextRoi } from './tasks/roi.js';
+export { DEFAULT_IN_FLIGHT, runVideoLoop } from './video-loop.js';
 export { clearCachedModels, listCachedModels, requestPersistentStorage } from './cache.js';
 export { DownloadError, IntegrityError } from './integrity.js';
 
@@ -33,6 +38,25 @@ export const env = Object.freeze({
   onProgress: undefined, // ({file, loaded, total, cached}) => void, while model files download
   persistStorage: true, // ask navigator.storage.persist() so cached models survive storage pressure
 });
+
+/**
+ * Any supported source → a frame the worker can own (it is transferred): a VideoFrame for a playing
+ * <video> where the browser has VideoFrame (no copy on this thread: the worker converts it straight
+ * into its reused pixel buffer), else an ImageBitmap.
+ */
+export async function toFrame(source) {
+  if (typeof VideoFrame !== 'undefined') {
+    if (source instanceof VideoFrame) return source;
+    if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement && source.readyState >= 2) {
+      try {
+        return new VideoFrame(source, { timestamp: Math.round(source.currentTime * 1e6) });
+      } catch {
+        // e.g. a frame the browser cannot wrap (some codecs): the ImageBitmap path below copies it
+      }
+    }
+  }
+  return toImageBitmap(source);
+}
 
 /** Any supported source → an ImageBitmap the worker can own (it is transferred). */
 export async function toImageBitmap(source) {
@@ -128,13 +152,59 @@ function taskHandle(rpc, ready) {
   };
 }
 
-/** Send one image to the worker (the bitmap is transferred, never copied) and return its reply. */
+/** Send one image to the worker (the frame is transferred, never copied) and return its reply. */
 async function estimateOn(handle, rpc, source, options) {
   handle.checkOpen();
-  const bitmap = await toImageBitmap(source);
-  const reply = await rpc.call((id) => protocol.estimate(id, bitmap, options), [bitmap]);
+  const frame = await toFrame(source);
+  const reply = await rpc.call((id) => protocol.estimate(id, frame, options), [frame]);
   handle.lastTimings = reply.timings;
   return reply;
+}
+
+/**
+ * handle.track(video, onResult, options): estimate continuously on a playing <video> (webcam or
+ * file) with the pipelined, frame-dropping loop of video-loop.js. `onResult(result, frame)` gets
+ * each result in order, with frame = {width, height, roi, timings, latencyMs (capture → result)}. Options: the task's own
+ * (e.g. maxPoses), `inFlight` (default 2; 1 = lowest latency), `onError(err)` (default: the loop
+ * stops and the error is logged), and for pose packages `roi` (default false): estimate each frame on
+ * a crop around the previous frame's pose (tasks/roi.js) — for video only. Returns
+ * {stop(), stats: {frames, dropped}}.
+ */
+function trackOn(handle, rpc, normalize, pick, video, onResult, options = {}) {
+  handle.checkOpen();
+  const { inFlight, onError, roi: useRoi = false, ...taskOptions } = options;
+  const opts = normalize(taskOptions);
+  const roiOptions = useRoi === true ? {} : useRoi;
+  if (roiOptions && handle.manifest.task !== 'pose') throw new RangeError('the roi option is for pose packages');
+  const stats = { frames: 0, dropped: 0 };
+  let roi = null;
+  let loop = null;
+  let stopped = false; // results still in flight when stop() is called are not delivered
+  const fail = onError ?? ((err) => { stopped = true; loop?.stop(); console.warn('[edgeward] track() stopped:', err); });
+  loop = runVideoLoop(video, {
+    inFlight,
+    ready: () => !handle.disposed,
+    onDrop: () => { stats.dropped += 1; },
+    onError: fail,
+    run: async () => {
+      const t0 = performance.now();
+      const reply = await estimateOn(handle, rpc, video, roiOptions ? { ...opts, roi } : opts);
+      if (roiOptions) {
+        roi = nextRoi(reply.poses, reply.frame.width, reply.frame.height, handle.manifest.preprocess.size,
+          { ...roiOptions, flipped: opts.flipHorizontal });
+      }
+      if (stopped) return;
+      stats.frames += 1;
+      onResult(pick(reply), { ...reply.frame, timings: reply.timings, latencyMs: performance.now() - t0 });
+    },
+  });
+  return {
+    stop() {
+      stopped = true;
+      loop.stop();
+    },
+    stats,
+  };
 }
 
 function requireTask(rpc, ready, packageUrl, tasks) {
@@ -152,6 +222,8 @@ export async function createPoseDetector(packageUrl, options = {}) {
   const handle = taskHandle(rpc, ready);
   handle.estimatePoses = async (source, poseOptions = {}) =>
     (await estimateOn(handle, rpc, source, normalizePoseOptions(poseOptions))).poses;
+  handle.track = (video, onPoses, options = {}) =>
+    trackOn(handle, rpc, normalizePoseOptions, (r) => r.poses, video, onPoses, options);
   return handle;
 }
 
@@ -168,6 +240,8 @@ export async function createDetector(packageUrl, options = {}) {
   const handle = taskHandle(rpc, ready);
   handle.detect = async (source, detectOptions = {}) =>
     (await estimateOn(handle, rpc, source, normalizeDetectOptions(detectOptions))).detections;
+  handle.track = (video, onDetections, options = {}) =>
+    trackOn(handle, rpc, normalizeDetectOptions, (r) => r.detections, video, onDetections, options);
   return handle;
 }
 

@@ -6,8 +6,8 @@
 export const MSG = Object.freeze({
   INIT: 'init',         // page → worker {id, packageUrl, options}
   READY: 'ready',       // worker → page {id, manifest, backend, timings}
-  ESTIMATE: 'estimate', // page → worker {id, bitmap (transferred), options}
-  RESULT: 'result',     // worker → page {id, poses | detections | classes (+ embedding), timings}
+  ESTIMATE: 'estimate', // page → worker {id, frame: ImageBitmap | VideoFrame (transferred), options}
+  RESULT: 'result',     // worker → page {id, poses | detections | classes (+ embedding), frame: {width, height, roi}, timings}
   DISPOSE: 'dispose',   // page → worker {id}
   DISPOSED: 'disposed', // worker → page {id}
   ERROR: 'error',       // worker → page {id, error: {name, message}}
@@ -21,7 +21,7 @@ export const init = (id, packageUrl, options = {}) => ({ type: MSG.INIT, id, pac
 export const ready = (id, manifest, backend, timings, cache = null) => ({
   type: MSG.READY, id, manifest, backend, timings, cache, // cache: {from, stored, persisted, warning}
 });
-export const estimate = (id, bitmap, options = {}) => ({ type: MSG.ESTIMATE, id, bitmap, options });
+export const estimate = (id, frame, options = {}) => ({ type: MSG.ESTIMATE, id, frame, options });
 // payload: {poses} for pose packages, {detections} for detectors, {classes, embedding?} for classifiers.
 export const result = (id, payload, timings) => ({ type: MSG.RESULT, id, ...payload, timings });
 export const dispose = (id) => ({ type: MSG.DISPOSE, id });

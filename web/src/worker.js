@@ -9,12 +9,13 @@ import * as protocol from './protocol.js';
 import { decodeClassification } from './tasks/classify.js';
 import { decodeDetections } from './tasks/detect.js';
 import { decodePoses } from './tasks/pose.js';
+import { checkRoi } from './tasks/roi.js';
 
 const { MSG } = protocol;
 const VARIANTS = ['fp32', 'fp16', 'int8'];
 const WARMUP_RUNS = 2; // the second run is still slower than steady state; the third is not
 
-let state = null; // {manifest, ort, session, backend, pre, inputTensor, canvas, ctx, scratch}
+let state = null; // {manifest, ort, session, backend, pre, inputTensor, canvas, ctx, scratch, frameBuffer, copyToRgba}
 let queue = Promise.resolve(); // messages are handled one at a time: the input buffer is reused
 
 function pickVariant(manifest, wanted) {
@@ -79,31 +80,82 @@ async function handleInit(msg) {
   return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: t1 - t0, warmupMs: t2 - t1 }, cache);
 }
 
-function readPixels(bitmap) {
+/** An ImageBitmap's pixels (or those of its `roi` crop) as RGBA, copied once through a reused canvas. */
+function bitmapPixels(bitmap, roi) {
   const { canvas, ctx } = state;
-  const w = bitmap.width;
-  const h = bitmap.height;
-  if (!w || !h) throw new Error('the image has no pixels (width or height is 0)');
+  const [x0, y0, x1, y1] = roi ?? [0, 0, bitmap.width, bitmap.height];
+  const w = x1 - x0;
+  const h = y1 - y0;
   if (canvas.width !== w || canvas.height !== h) {
     canvas.width = w;
     canvas.height = h;
   }
   ctx.globalCompositeOperation = 'copy';
-  ctx.drawImage(bitmap, 0, 0);
+  ctx.drawImage(bitmap, x0, y0, w, h, 0, 0, w, h); // same size, integer offsets: an exact copy
   return ctx.getImageData(0, 0, w, h);
+}
+
+/**
+ * A VideoFrame's pixels (or its `roi` crop) as RGBA, converted by the browser straight into a buffer
+ * reused across frames: one copy per frame, nothing allocated. null when this browser cannot convert
+ * (VideoFrame.copyTo without RGBA output), and the caller falls back to an ImageBitmap.
+ */
+async function videoFramePixels(frame, roi) {
+  if (state.copyToRgba === false) return null;
+  const visible = frame.visibleRect;
+  if (!visible || frame.displayWidth !== visible.width || frame.displayHeight !== visible.height
+      || frame.rotation || frame.flip) {
+    return null; // scaled or rotated display: the bitmap path renders what the page shows
+  }
+  const [x0, y0, x1, y1] = roi ?? [0, 0, visible.width, visible.height];
+  const width = x1 - x0;
+  const height = y1 - y0;
+  const rect = { x: visible.x + x0, y: visible.y + y0, width, height };
+  const bytes = width * height * 4;
+  if (!state.frameBuffer || state.frameBuffer.length !== bytes) state.frameBuffer = new Uint8ClampedArray(bytes);
+  try {
+    await frame.copyTo(state.frameBuffer, { rect, format: 'RGBA', colorSpace: 'srgb' });
+    state.copyToRgba = true;
+  } catch (err) {
+    if (state.copyToRgba) throw err; // it worked before: a real failure
+    state.copyToRgba = false;
+    console.warn('[edgeward] VideoFrame.copyTo(RGBA) is unavailable here; video frames go through ImageBitmap:', err.message || err);
+    return null;
+  }
+  return { width, height, data: state.frameBuffer };
+}
+
+/** The frame's RGBA pixels (of the `roi` crop if given) and the whole frame's size. */
+async function readPixels(frame, roi) {
+  const isVideoFrame = typeof VideoFrame !== 'undefined' && frame instanceof VideoFrame;
+  const width = isVideoFrame ? frame.displayWidth : frame?.width;
+  const height = isVideoFrame ? frame.displayHeight : frame?.height;
+  if (!width || !height) throw new Error('the image has no pixels (width or height is 0)');
+  checkRoi(roi, width, height);
+  let image = isVideoFrame ? await videoFramePixels(frame, roi) : null;
+  if (!image) {
+    const bitmap = isVideoFrame ? await createImageBitmap(frame) : frame;
+    try {
+      image = bitmapPixels(bitmap, roi);
+    } finally {
+      if (bitmap !== frame) bitmap.close();
+    }
+  }
+  return { image, width, height };
 }
 
 async function handleEstimate(msg) {
   if (!state) throw new Error('detector is not initialised (or was disposed)');
   if (state.raw) throw new Error("a task 'tensor' package takes raw tensors: use loadModel(url).run(feeds)");
   const t0 = performance.now();
-  let image;
+  const roi = msg.options?.roi ?? null;
+  let pixels;
   try {
-    image = readPixels(msg.bitmap);
+    pixels = await readPixels(msg.frame, roi);
   } finally {
-    msg.bitmap?.close?.();
+    msg.frame?.close?.();
   }
-  const { box } = state.pre.run(image);
+  const { box } = state.pre.run(pixels.image);
   if (state.intInput) toInt32Input(state.pre.output, state.intInput);
   const t1 = performance.now();
   const out = await state.session.run({ [state.input.name]: state.inputTensor });
@@ -113,15 +165,19 @@ async function handleEstimate(msg) {
   const { manifest } = state;
   let payload;
   if (manifest.task === 'detect') {
+    if (roi) throw new Error("the roi option is for pose packages");
     payload = { detections: decodeDetections(manifest.postprocess, outputs, box, manifest.labels, msg.options) };
   } else if (manifest.task === 'classify') {
+    if (roi) throw new Error("the roi option is for pose packages");
     payload = decodeClassification(manifest.postprocess, outputs, manifest.labels, msg.options); // {classes, embedding?}
   } else {
-    payload = { poses: decodePoses(manifest.postprocess, outputs, box, msg.options, state.scratch, manifest.preprocess.size) };
+    const frame = { x0: roi ? roi[0] : 0, y0: roi ? roi[1] : 0, width: pixels.width };
+    payload = { poses: decodePoses(manifest.postprocess, outputs, box, msg.options, state.scratch, manifest.preprocess.size, frame) };
   }
   for (const t of Object.values(out)) t.dispose?.();
   const t3 = performance.now();
-  return protocol.result(msg.id, payload, { preprocessMs: t1 - t0, inferenceMs: t2 - t1, decodeMs: t3 - t2 });
+  const size = { width: pixels.width, height: pixels.height, roi };
+  return protocol.result(msg.id, { ...payload, frame: size }, { preprocessMs: t1 - t0, inferenceMs: t2 - t1, decodeMs: t3 - t2 });
 }
 
 async function handleDispose(msg) {
@@ -189,7 +245,7 @@ self.onmessage = (event) => {
       if (!handler) throw new Error(`unknown message type '${msg?.type}'`);
       self.postMessage(await handler(msg));
     } catch (err) {
-      if (msg?.type === MSG.ESTIMATE) msg.bitmap?.close?.();
+      if (msg?.type === MSG.ESTIMATE) msg.frame?.close?.();
       self.postMessage(protocol.error(msg?.id, err));
     }
   });

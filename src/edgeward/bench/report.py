@@ -16,15 +16,31 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+LIVE_COLUMNS = ["Configuration", "Threads", "Load ms", "Poses/s", "Frame p50 ms", "Frame p95 ms",
+                "Video frames dropped", "Long tasks", "Long task max ms", "Long tasks total ms",
+                "Heap growth page MB", "Heap growth worker MB", "Still vs Python px"]
+
+
+def _threads(c: dict[str, Any]) -> str:
+    threads = str(c["threads"]) if c["threads"] else "default"
+    if c.get("threads_asked") and c["threads_asked"] != c["threads"]:
+        threads += f" (asked {c['threads_asked']})"
+    return threads
+
+
 def _row(c: dict[str, Any]) -> list[str]:
     if c["status"] != "ok":
         return [c["label"], c["backend"], "–", f"{c['status']}: {c['reason'] or ''}".strip(), *["–"] * 5]
     inf, e2e = c["inference_ms"], c["e2e_ms"] or {}
-    threads = str(c["threads"]) if c["threads"] else "default"
-    if c.get("threads_asked") and c["threads_asked"] != c["threads"]:
-        threads += f" (asked {c['threads_asked']})"
+    threads = _threads(c)
     return [c["label"], c["backend"], threads, _ms(c["load_ms"]), _ms(c["first_inference_ms"]), _ms(inf["p50"]),
             _ms(inf["p95"]), _ms(e2e.get("p50")), _ms(e2e.get("p95"))]
+
+
+def _table(columns: list[str], rows: list[list[str]], text_columns: int) -> list[str]:
+    """A markdown table: the first ``text_columns`` left-aligned, the numbers right-aligned."""
+    rule = "|" + "|".join("---" if i < text_columns else "---:" for i in range(len(columns))) + "|"
+    return ["| " + " | ".join(columns) + " |", rule, *("| " + " | ".join(r) + " |" for r in rows)]
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -36,10 +52,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"onnxruntime {v['onnxruntime']} · onnxruntime-web {v['onnxruntime-web']} · TF.js {v['tfjs']} · "
         f"image `{report['image']}` · {report['runs']} timed runs after {report['warmup']} warm-up runs",
         "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "|".join("---" if i < 3 else "---:" for i in range(len(COLUMNS))) + "|",
+        *_table(COLUMNS, [_row(c) for c in report["configs"]], text_columns=3),
     ]
-    lines += ["| " + " | ".join(_row(c)) + " |" for c in report["configs"]]
     lines += [
         "",
         "Load: package/model fetch, verification, runtime + WASM start and session creation "
@@ -48,7 +62,71 @@ def markdown(report: dict[str, Any]) -> str:
         "(Edgeward runtimes only). Timings from one run on a possibly shared machine are noisy.",
         "",
     ]
+    if report.get("live"):
+        lines += live_markdown(report["live"])
     return "\n".join(lines)
+
+
+def _mb(heap: dict[str, Any] | None) -> str:
+    return "–" if not heap else f"{heap['growth_mb']:+.2f}"
+
+
+def _live_row(c: dict[str, Any]) -> list[str]:
+    if c["status"] != "ok":
+        return [c["label"], "–", f"{c['status']}: {c['reason'] or ''}".strip(), *["–"] * (len(LIVE_COLUMNS) - 3)]
+    lt, heap, still = c["long_tasks"], c["heap"], c.get("still_vs_python")
+    return [c["label"], _threads(c), _ms(c["load_ms"]), f"{c['poses_per_second']:.2f}", _ms(c["e2e_ms"]["p50"]),
+            _ms(c["e2e_ms"]["p95"]), f"{c['dropped_frames']} of {c['video_frames']}", str(lt["count"]),
+            _ms(lt["max_ms"]), _ms(lt["total_ms"]), _mb(heap["page"]), _mb(heap["worker"]),
+            "–" if not still else f"{still['mean_px']:.2f} (max {still['max_px']:.1f})"]
+
+
+def live_markdown(live: dict[str, Any]) -> list[str]:
+    """The live-video section: a table, the throughput ratio line(s) and how it was measured."""
+    o, cam = live["options"], live.get("camera") or {}
+    lines = [
+        "## Live video",
+        "",
+        f"Fake webcam {cam.get('width', '?')}×{cam.get('height', '?')} at {cam.get('frameRate', '?')} fps "
+        f"(real photos); {live['mode']}; per configuration {o['frames']} estimates (at least "
+        f"{o['min_seconds']:g} s) after {o['warmup']} warm-up frames; long tasks over the first "
+        f"{o['long_task_frames']} estimates; heap growth over all {o['frames']}.",
+        "",
+        *_table(LIVE_COLUMNS, [_live_row(c) for c in live["configs"]], text_columns=2),
+    ]
+    lines.append("")
+    ratios = live.get("throughput_ratio") or []
+    if ratios:
+        lines.append("**Live throughput Edgeward / TF.js pipeline** (same run): " + " · ".join(
+            f"{r['label']}: **{r['ratio']:.2f}×**" for r in ratios))
+    else:
+        lines.append("**Live throughput Edgeward / TF.js pipeline**: not measured (no TF.js pipeline result).")
+    for c in live["configs"]:
+        if c["status"] == "ok" and c.get("worker_timings_ms"):
+            parts = ", ".join(f"{k.removesuffix('Ms')} {v:.1f} ms" for k, v in c["worker_timings_ms"].items())
+            lines += ["", f"{c['label']}: in the worker, mean per frame: {parts}; mean frame "
+                      f"{c['e2e_ms']['mean']:.1f} ms (the rest: frame capture, transfer, messages, waiting)."]
+    tfjs = next((c for c in live["configs"] if c.get("tfjs")), None)
+    lines += ["", "Poses/s: estimates finished per second of a frame-dropping loop (on each video frame, "
+              "one estimate unless one is in flight). Frame: video frame callback → pixels → pre-processing → "
+              "inference → decoding → poses on the main thread. Long tasks: main-thread tasks over 50 ms "
+              "(PerformanceObserver 'longtask'). Heap: V8 used heap after a forced GC (CDP), before and after "
+              "the run, in the page and in the Edgeward runtime's worker. Still vs Python: the pipeline's "
+              "keypoints on the still image against Python onnxruntime fp32, over keypoints Python scores ≥ 0.5."]
+    if tfjs:
+        t = tfjs["tfjs"]
+        mo = t["model_options"]
+        lines += ["", f"TF.js pipeline: @tensorflow-models/posenet on TF.js {t['version']} tfjs-backend-wasm "
+                  f"({'threaded' if t['multithread_build'] else 'single-thread'} build), "
+                  f"setThreadsCount({tfjs['threads_asked']}) → {tfjs['threads']} thread(s) used; "
+                  f"posenet.load({{architecture: 'MobileNetV1', outputStride: {mo['outputStride']}, "
+                  f"inputResolution: {mo['inputResolution']}, multiplier: {mo['multiplier']}}}) on the original "
+                  f"model.json (`{mo['modelUrl']}`), its input declared [-1, -1, -1, 3] and its signature "
+                  "outputs put in the order the package's MobileNet wrapper expects (web/apps/bench/live.js); "
+                  f"tensors {t['tensors_before']} → {t['tensors_after']}; load includes its scripts "
+                  f"({t['scripts_ms']:.0f} ms)."]
+    lines.append("")
+    return lines
 
 
 def chart(report: dict[str, Any], path: Path) -> None:
@@ -60,9 +138,13 @@ def chart(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     configs = [c for c in report["configs"] if c["status"] == "ok"]
+    live = [c for c in (report.get("live") or {}).get("configs", []) if c["status"] == "ok"]
     labels = [c["label"] for c in configs]
     y = list(range(len(configs)))
-    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.6 * max(len(configs), 1)))
+    rows = [1.2 + 0.6 * max(len(configs), 1)] + ([1.2 + 0.6 * len(live)] if live else [])
+    fig, axes = plt.subplots(len(rows), 1, figsize=(10, sum(rows)), gridspec_kw={"height_ratios": rows},
+                             squeeze=False)
+    ax = axes[0][0]
     inf = [c["inference_ms"]["p50"] for c in configs]
     inf95 = [c["inference_ms"]["p95"] - c["inference_ms"]["p50"] for c in configs]
     e2e = [(c["e2e_ms"] or {}).get("p50", 0.0) for c in configs]
@@ -79,9 +161,30 @@ def chart(report: dict[str, Any], path: Path) -> None:
     ax.set_xlabel("milliseconds (lower is better)")
     ax.set_title(f"edgeward bench {report['package']} ({report['variant']}), {report['machine']['cpus']} CPUs")
     ax.legend(loc="lower right", fontsize=8)
+    if live:
+        _live_chart(axes[1][0], live, report["live"].get("throughput_ratio") or [])
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _live_chart(ax: Any, live: list[dict[str, Any]], ratios: list[dict[str, Any]]) -> None:
+    """Live-video poses per second (higher is better), with frame p50 and long tasks in the labels."""
+    y = list(range(len(live)))
+    fps = [c["poses_per_second"] for c in live]
+    colors = ["#c44e52" if c["runtime"] == "TF.js" else "#3b7dd8" for c in live]
+    ax.barh(y, fps, height=0.6, color=colors)
+    for i, c in enumerate(live):
+        ax.text(fps[i], i, f" {fps[i]:.2f} poses/s · frame p50 {c['e2e_ms']['p50']:.0f} ms · "
+                f"{c['long_tasks']['count']} long tasks", va="center", fontsize=8)
+    ax.set_yticks(y, [c["label"] for c in live], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(fps) * 1.9)
+    ax.set_xlabel("poses per second on live video (higher is better)")
+    title = "live video (fake webcam, frame-dropping loop)"
+    if ratios:
+        title += ": Edgeward / TF.js " + ", ".join(f"{r['ratio']:.2f}×" for r in ratios)
+    ax.set_title(title, fontsize=10)
 
 
 def write_report(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:

@@ -12,7 +12,7 @@ from edgeward.runtime.image import load_image
 
 HARNESS_PATH = "/apps/harness/"
 _JS_OPTIONS = {"max_poses": "maxPoses", "score_threshold": "scoreThreshold", "nms_radius": "nmsRadius",
-               "flip_horizontal": "flipHorizontal"}
+               "flip_horizontal": "flipHorizontal", "roi": "roi"}
 
 
 def package_url(spec: str) -> str:

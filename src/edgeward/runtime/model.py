@@ -36,12 +36,13 @@ class Model:
         return dict(zip(self._output_names, self.session.run(self._output_names, feeds), strict=True))
 
     def estimate_poses(self, image: Any, max_poses: int = 1, score_threshold: float = 0.5,
-                       nms_radius: float = 20.0, flip_horizontal: bool = False) -> list[dict[str, Any]]:
+                       nms_radius: float = 20.0, flip_horizontal: bool = False,
+                       roi: tuple[int, int, int, int] | None = None) -> list[dict[str, Any]]:
         if self.manifest.task != "pose":
             raise EdgewardError(f"{self.name} is a '{self.manifest.task}' model, not a pose model")
         from edgeward.tasks.pose import estimate_poses
 
-        return estimate_poses(self, image, max_poses, score_threshold, nms_radius, flip_horizontal)
+        return estimate_poses(self, image, max_poses, score_threshold, nms_radius, flip_horizontal, roi)
 
     def detect(self, image: Any, score_threshold: float = 0.3, iou_threshold: float = 0.5,
                max_detections: int = 20) -> list[dict[str, Any]]:

@@ -45,6 +45,14 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'self'",
 ])
 
+# The bench page (web/apps/bench/) also runs TF.js as its users run it: tfjs-backend-wasm's threaded
+# build starts its pthread workers from blob: URLs (its main script is a blob: too). Only that page
+# gets blob: scripts and workers; the Edgeward runtime and the other apps need no such relaxation.
+BENCH_PATH_PREFIX = "/apps/bench/"
+BENCH_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self' 'wasm-unsafe-eval'", "script-src 'self' 'wasm-unsafe-eval' blob:").replace(
+    "worker-src 'self'", "worker-src 'self' blob:")
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -136,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response.headers.setdefault(key, value)
         if is_package_file(request.url.path):
             response.headers.update(PACKAGE_FILE_HEADERS)
+        if request.url.path.startswith(BENCH_PATH_PREFIX):
+            response.headers["Content-Security-Policy"] = BENCH_CONTENT_SECURITY_POLICY
         if request.url.path.endswith("/ort-sw.js") and request.url.path.startswith("/apps/"):
             # the apps' onnxruntime-web service worker (see web/apps/playground/ort-sw.js) may control
             # exactly the onnxruntime-web folder, where the pthread workers' script lives
@@ -190,6 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tfjs = settings.node_modules / "@tensorflow"
     _mount_static(app, "/vendor/tfjs", tfjs / "tfjs" / "dist")
     _mount_static(app, "/vendor/tfjs-backend-wasm", tfjs / "tfjs-backend-wasm" / "dist")
+    _mount_static(app, "/vendor/posenet", settings.node_modules / "@tensorflow-models" / "posenet" / "dist")
 
     @app.api_route("/tfjs-models/{name}/{version}/{file}", methods=["GET", "HEAD"], include_in_schema=False)
     async def tfjs_model_file(name: str, version: str, file: str) -> FileResponse:

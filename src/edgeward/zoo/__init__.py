@@ -12,6 +12,7 @@ RECIPES: dict[str, str] = {
     "posenet": "edgeward.zoo.posenet:build",
     "movenet-lightning": "edgeward.zoo.movenet:build_lightning",
     "movenet-thunder": "edgeward.zoo.movenet:build_thunder",
+    "movenet-multipose": "edgeward.zoo.movenet:build_multipose",
     "centernet": "edgeward.zoo.centernet:build",
     "efficientnet-lite0": "edgeward.zoo.efficientnet:build",
 }

@@ -44,6 +44,8 @@ class TfjsRecipe:
     labels: list[str] | None = None
     tolerance: float = 2e-3
     """Max abs difference to TF.js per output (outputs in hundreds of pixels may need more)."""
+    input_shapes: dict[str, list[int]] | None = None
+    """Fixes dynamic input shapes for conversion (then shape arithmetic folds to constants)."""
 
     def model_json(self) -> Path:
         return npm_package(*self.npm) / self.model_path
@@ -72,8 +74,9 @@ def build_recipe(recipe: TfjsRecipe, *, force: bool = False, on_step: Callable[[
     model_json = recipe.model_json()
     with tempfile.TemporaryDirectory(prefix=f"edgeward-{recipe.name}-") as tmp:
         onnx_path = Path(tmp) / "model.fp32.onnx"
-        result = convert_and_verify(model_json, onnx_path, scale=recipe.preprocess.scale,
-                                    offset=recipe.preprocess.offset, tolerance=recipe.tolerance, on_step=step)
+        result = convert_and_verify(model_json, onnx_path, input_shapes=recipe.input_shapes,
+                                    scale=recipe.preprocess.scale, offset=recipe.preprocess.offset,
+                                    tolerance=recipe.tolerance, on_step=step)
         manifest = Manifest(
             name=recipe.name, version=recipe.version, task=recipe.task,
             files={"fp32": file_entry(onnx_path)},

@@ -67,17 +67,15 @@ async function runtime(packageUrl, task, bytes, runs, warmup, options) {
 /**
  * TF.js (tfjs + tfjs-backend-wasm) running the original TF.js graph model: raw inference on a
  * random input of `shape` (-1/null dims must be given), outputs read back each run. One call per
- * page: the WASM backend's thread count is fixed when it initialises. Single-threaded (see below).
+ * page: the WASM backend's thread count is fixed when it initialises. Configured as a TF.js user does:
+ * setThreadsCount(threads); TF.js picks its threaded build under cross-origin isolation (the bench page's
+ * CSP allows the blob: workers it starts) and caps the count (reported: `threads`, `threadsAsked`).
  */
 async function tfjs(modelUrl, shape, runs, warmup, threads) {
   try {
     const { tf } = globalThis;
     const base = new URL('/vendor/tfjs-backend-wasm/', location.href).href;
     tf.wasm.setWasmPaths(base);
-    // The threaded TF.js build starts its pthread workers from blob: URLs, which the server's CSP
-    // (worker-src 'self') blocks and TF.js then waits on forever: use the single-thread SIMD build.
-    // (On 2 cores setThreadsCount(2) gives 1 thread anyway: TF.js caps at hardwareConcurrency / 2.)
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     tf.wasm.setThreadsCount(threads);
     const t0 = performance.now();
     await tf.setBackend('wasm');
@@ -104,7 +102,7 @@ async function tfjs(modelUrl, shape, runs, warmup, threads) {
     x.dispose();
     model.dispose();
     return { status: 'ok', backend: tf.getBackend(), threads: tf.wasm.getThreadsCount(), threadsAsked: threads,
-      version: tf.version.tfjs, backendMs, loadMs, firstInferenceMs, inferenceMs: inference };
+      multithreadBuild: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')), version: tf.version.tfjs, backendMs, loadMs, firstInferenceMs, inferenceMs: inference };
   } catch (err) {
     return errorResult(err);
   }

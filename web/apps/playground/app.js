@@ -1,12 +1,14 @@
 // Pose playground: webcam / image / video → pose detector (in a worker) → skeleton overlay.
 // Frames are dropped, never queued: at most one estimate is in flight.
+// Video runs pipelined (two frames in flight; see web/src/video-loop.js); 'Track region of interest'
+// estimates each video frame on a crop around the previous pose (web/src/tasks/roi.js).
 // Query params: ?model=/models/posenet/latest/ &backend=wasm|webgpu &threads=N &variant=fp32 &sw=0
 // The model picker (#model) lists the pose packages of /models/index.json; choosing one disposes the
 // current detector, loads the new one (the source keeps running) and rewrites ?model= to match.
 // Offline-first: a service worker (sw.js, scope: this folder) keeps the app, the runtime and
 // onnxruntime-web; the model bytes live in the runtime's verified cache (keyed by sha256).
 
-import { clearCachedModels, createPoseDetector, drawPoses, listCachedModels } from '/runtime/edgeward.js';
+import { clearCachedModels, createPoseDetector, drawPoses, listCachedModels, nextRoi } from '/runtime/edgeward.js';
 import {
   $, errorDisplay, FrameSource, fillModelPicker as fillPicker, fpsWindow, listTaskModels, readBitmap, runtimeOptions,
   setStatus, showBackendName, showTimings, syncModelParam, titleCase, whileCurrent, withSlash,
@@ -18,6 +20,7 @@ let modelUrl = withSlash(params.get('model') || DEFAULT_MODEL);
 
 const state = {
   framesDone: 0, droppedFrames: 0, lastPoses: [], lastTimings: null, backend: null, manifest: null,
+  roi: null, // the crop the next video frame is estimated on (ROI tracking), or null
   errors: [], source: null, cache: null, progress: [], offlineReady: false, offlineError: null,
   readyMs: null, firstEstimateMs: null, // ms since navigation start; ms for the first image (bench/first_pose.py)
   modelUrl, models: [], switches: 0, // the package in use; the picker's choices [{name, url, label}]
@@ -37,9 +40,10 @@ function singlePoseOnly(manifest) {
   return post?.kind === 'movenet' && !post.multipose;
 }
 
-function poseOptions() {
+function poseOptions(roi = null) {
   const multi = $('multi').checked && !singlePoseOnly(state.manifest);
   return {
+    roi,
     maxPoses: multi ? Math.max(1, parseInt($('max-poses').value, 10) || 1) : 1,
     scoreThreshold: parseFloat($('score-threshold').value),
     nmsRadius: Math.max(0, parseFloat($('nms-radius').value) || 0),
@@ -47,7 +51,20 @@ function poseOptions() {
   };
 }
 
-function render(width, height, poses) {
+/** The dashed box of the crop a video frame was estimated on (ROI tracking). */
+function drawRoi(ctx, roi, width) {
+  if (!roi) return;
+  const [x0, y0, x1, y1] = roi;
+  const mirrored = $('mirror').checked; // the overlay shows mirrored coordinates then
+  ctx.save();
+  ctx.setLineDash([8, 6]);
+  ctx.strokeStyle = '#ffca28';
+  ctx.lineWidth = Math.max(1, width / 400);
+  ctx.strokeRect(mirrored ? width - x1 : x0, y0, x1 - x0, y1 - y0);
+  ctx.restore();
+}
+
+function render(width, height, poses, roi = null) {
   const canvas = $('overlay');
   if (canvas.width !== width || canvas.height !== height) {
     canvas.width = width;
@@ -56,27 +73,39 @@ function render(width, height, poses) {
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, width, height);
   drawPoses(ctx, poses, state.manifest, { minScore: poseOptions().scoreThreshold, lineWidth: Math.max(2, width / 200) });
+  drawRoi(ctx, roi, width);
 }
 
-function recordFrame(d, poses, width, height) {
+function recordFrame(d, poses, width, height, roi) {
   state.framesDone += 1;
   state.lastPoses = poses;
   state.lastTimings = d.lastTimings;
   $('fps').textContent = String(fps());
   showTimings(d.lastTimings);
-  render(width, height, poses);
+  render(width, height, poses, roi);
 }
 
 /** One estimate on the current detector; a late answer from a detector switched away from is dropped. */
-function estimate(input, width, height, token) {
-  return whileCurrent(() => detector, source, token, (d) => d.estimatePoses(input, poseOptions()),
-    (d, poses) => recordFrame(d, poses, width, height));
+function estimate(input, width, height, token, roi = null) {
+  return whileCurrent(() => detector, source, token, (d) => d.estimatePoses(input, poseOptions(roi)),
+    (d, poses) => recordFrame(d, poses, width, height, roi));
+}
+
+/** ROI tracking (video only): the next frame's crop comes from this frame's best pose. */
+function trackRoi(poses, width, height) {
+  state.roi = $('roi').checked && poses
+    ? nextRoi(poses, width, height, state.manifest.preprocess.size, { flipped: $('mirror').checked })
+    : null;
 }
 
 function runVideoLoop(video) {
+  state.roi = null;
   source.runVideoLoop(video, {
     ready: () => detector !== null,
-    run: (token) => estimate(video, video.videoWidth, video.videoHeight, token),
+    run: async (token) => {
+      const [width, height] = [video.videoWidth, video.videoHeight];
+      trackRoi(await estimate(video, width, height, token, $('roi').checked ? state.roi : null), width, height);
+    },
   });
 }
 

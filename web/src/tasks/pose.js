@@ -4,15 +4,18 @@
 
 import { decodeMovenet } from './movenet.js';
 import { decodeMultiple, decodeSingle, sigmoid } from './posenet.js';
+import { checkRoi } from './roi.js';
 
 export const DEFAULT_POSE_OPTIONS = Object.freeze({
-  maxPoses: 1, scoreThreshold: 0.5, nmsRadius: 20, flipHorizontal: false,
+  maxPoses: 1, scoreThreshold: 0.5, nmsRadius: 20, flipHorizontal: false, roi: null,
 });
 
-function toOutput(raw, box, names, flip) {
+function toOutput(raw, box, names, flip, frame) {
   const keypoints = names.map((name, j) => {
     let [x, y] = box.toImage(raw.xs[j], raw.ys[j]);
-    if (flip) x = (box.imageW - 1) - x; // mirror x only: names stay the subject's own left/right
+    x += frame.x0; // crop pixels → image pixels (a no-op without an ROI)
+    y += frame.y0;
+    if (flip) x = (frame.width - 1) - x; // mirror x only: names stay the subject's own left/right
     return { name, x, y, score: raw.scores[j] };
   });
   return { score: raw.score, keypoints };
@@ -32,15 +35,18 @@ export function normalizePoseOptions(options = {}) {
   if (!Number.isInteger(o.maxPoses) || o.maxPoses < 1) throw new RangeError(`maxPoses must be an integer >= 1, got ${o.maxPoses}`);
   if (!Number.isFinite(o.scoreThreshold)) throw new RangeError(`scoreThreshold must be a number, got ${o.scoreThreshold}`);
   if (!Number.isFinite(o.nmsRadius) || o.nmsRadius < 0) throw new RangeError(`nmsRadius must be >= 0, got ${o.nmsRadius}`);
+  if (o.roi !== null && o.roi !== undefined) checkRoi(o.roi, Infinity, Infinity); // bounds: once the frame is known
   return o;
 }
 
 /**
  * Decode poses from the model outputs. `post` is manifest.postprocess, `box` the Letterbox used
  * to pre-process, `scratch` an optional object in which the sigmoid buffer is reused across calls,
- * `inputSize` the model input's [height, width] (manifest.preprocess.size; MoveNet needs it).
+ * `inputSize` the model input's [height, width] (manifest.preprocess.size; MoveNet needs it),
+ * `frame` {x0, y0, width} the crop's origin in the whole image and that image's width (default: no crop).
  */
-export function decodePoses(post, outputs, box, options = {}, scratch = {}, inputSize = null) {
+export function decodePoses(post, outputs, box, options = {}, scratch = {}, inputSize = null, frame = null) {
+  const at = frame ?? { x0: 0, y0: 0, width: box.imageW };
   const o = normalizePoseOptions(options);
   if (post.kind === 'movenet') {
     const out = outputs[post.output];
@@ -48,7 +54,7 @@ export function decodePoses(post, outputs, box, options = {}, scratch = {}, inpu
     if (!inputSize) throw new Error('MoveNet decoding needs the model input size');
     const raws = decodeMovenet(out, post.keypoints.length, inputSize[0], inputSize[1], post.multipose,
       o.maxPoses, o.scoreThreshold);
-    return raws.map((p) => toOutput(p, box, post.keypoints, o.flipHorizontal));
+    return raws.map((p) => toOutput(p, box, post.keypoints, o.flipHorizontal, at));
   }
   if (post.kind !== 'posenet') throw new Error(`postprocess kind '${post.kind}' is not a pose decoder`);
   const heat = hwc(outputs, post.outputs.heatmap, 'heatmap');
@@ -67,5 +73,5 @@ export function decodePoses(post, outputs, box, options = {}, scratch = {}, inpu
       hwc(outputs, post.outputs.displacement_bwd, 'displacement_bwd'), post.output_stride, post.pose_chain,
       o.maxPoses, o.scoreThreshold, o.nmsRadius * box.scale, post.refine_steps);
   }
-  return poses.map((p) => toOutput(p, box, post.keypoints, o.flipHorizontal));
+  return poses.map((p) => toOutput(p, box, post.keypoints, o.flipHorizontal, at));
 }

@@ -40,12 +40,13 @@ class Context:
         name = self.tensor(node.inputs[index])
         if name not in self.consts:
             raise ConversionError(
-                f"op {node.op} (node '{node.name}'): input {index} ('{name}') must be a constant"
+                f"op {node.op} (node '{node.name}'): input {index} ('{name}') must be known at conversion "
+                "time (a constant, or computed from constants and static shapes: fix the input shape)"
             )
         return self.consts[name]
 
     def add_initializer(self, name: str, value: np.ndarray) -> str:
-        self.initializers[name] = numpy_helper.from_array(np.ascontiguousarray(value), name)
+        self.initializers[name] = numpy_helper.from_array(np.asarray(value, order="C"), name)  # keeps 0-d scalars 0-d
         self.consts[name] = value
         self.shapes[name] = list(value.shape)
         return name

@@ -9,8 +9,10 @@ from onnx import TensorProto, helper
 
 from edgeward.convert.tfjs import ops as _ops  # noqa: F401  (fills the op table)
 from edgeward.convert.tfjs import ops_reduce as _ops_reduce  # noqa: F401
+from edgeward.convert.tfjs import ops_shape as _ops_shape  # noqa: F401
 from edgeward.convert.tfjs import ops_tensor as _ops_tensor  # noqa: F401
 from edgeward.convert.tfjs.context import Context, cancel_transposes
+from edgeward.convert.tfjs.folding import try_fold
 from edgeward.convert.tfjs.ops import OPS
 from edgeward.convert.tfjs.reader import TfjsGraph, TfjsNode, read_tfjs
 from edgeward.errors import ConversionError
@@ -64,28 +66,27 @@ def build_onnx(graph: TfjsGraph, input_shapes: dict[str, list[int]] | None = Non
     nodes = _topological(graph.nodes)
     _check_ops(nodes)
     ctx = Context(graph.weights)
-    inputs, used_consts = [], {}
+    inputs = []
+    out_names = set(graph.outputs)
     for node in nodes:
         if node.op == "Const":
             if node.name not in graph.weights:
                 raise ConversionError(f"Const node '{node.name}' has no value in the weights manifest")
             ctx.consts[node.name] = graph.weights[node.name]
             ctx.shapes[node.name] = list(graph.weights[node.name].shape)
-            used_consts[node.name] = graph.weights[node.name]
         elif node.op == "Placeholder":
             shape = (input_shapes or {}).get(node.name) or node.attr_shape() or None
             dtype = node.attr_dtype("dtype")
             ctx.shapes[node.name] = shape
             dims = [d if d >= 0 else None for d in shape] if shape else None
             inputs.append(helper.make_tensor_value_info(node.name, _ONNX_DTYPES[dtype], dims))
-        elif node.op != "NoOp":
+        elif node.op != "NoOp" and not try_fold(ctx, node, out_names):
             OPS[node.op](ctx, node)
-    out_names = set(graph.outputs)
     onnx_nodes = cancel_transposes(out_names, ctx.nodes)
     referenced = {i for n in onnx_nodes for i in n.input}
-    for name, value in used_consts.items():
-        if name in referenced and name not in ctx.initializers:
-            ctx.add_initializer(name, value)
+    for name in sorted(referenced):  # Const nodes and folded values that running nodes still read
+        if name in ctx.consts and name not in ctx.initializers:
+            ctx.add_initializer(name, ctx.consts[name])
     initializers = [t for name, t in ctx.initializers.items() if name in referenced]
     produced = {o for n in onnx_nodes for o in n.output} | {i.name for i in inputs}
     for name in graph.outputs:

@@ -1,13 +1,12 @@
-"""Op table, part three: reductions, pooling, top-k, gathers and strided slices (CenterNet & co)."""
+"""Op table, part three: reductions, pooling, top-k and gathers (CenterNet & co)."""
 
 from __future__ import annotations
 
-import numpy as np
 from onnx import TensorProto
 
 from edgeward.convert.tfjs.context import NCHW_TO_NHWC, NHWC_TO_NCHW, Context, broadcast_shapes
 from edgeward.convert.tfjs.ops import _unsupported, register, same_pads
-from edgeward.convert.tfjs.ops_tensor import _ONNX_TYPE, _const_ints, _in, _int64, _out, _set_shape
+from edgeward.convert.tfjs.ops_tensor import _const_ints, _in, _int64, _out, _set_shape
 from edgeward.convert.tfjs.reader import TfjsNode
 
 
@@ -100,52 +99,3 @@ def gather(ctx: Context, node: TfjsNode) -> None:
     if ps is not None and ix is not None:
         a = axis % len(ps)
         _set_shape(ctx, _out(ctx, node), [*ps[:a], *ix, *ps[a + 1 :]])
-
-
-def _bits(mask: int, n: int) -> list[bool]:
-    return [bool(mask >> i & 1) for i in range(n)]
-
-
-@register("StridedSlice")
-def strided_slice(ctx: Context, node: TfjsNode) -> None:
-    """Constant begin/end/strides with begin/end/shrink masks → Slice (+ Squeeze)."""
-    x = _in(ctx, node, 0)
-    begin, end, strides = (_const_ints(ctx, node, i) for i in (1, 2, 3))
-    if node.attr_int("ellipsis_mask") or node.attr_int("new_axis_mask"):
-        raise _unsupported(node, "StridedSlice with ellipsis_mask or new_axis_mask")
-    n = len(begin)
-    bm, em, sm = (_bits(node.attr_int(m), n) for m in ("begin_mask", "end_mask", "shrink_axis_mask"))
-    big = np.iinfo(np.int64).max
-    starts, ends = [], []
-    for i in range(n):
-        if sm[i]:
-            starts.append(begin[i])
-            ends.append(begin[i] + 1 if begin[i] != -1 else big)
-            continue
-        starts.append((0 if strides[i] > 0 else big) if bm[i] else begin[i])
-        ends.append((big if strides[i] > 0 else -big) if em[i] else end[i])
-    sliced = ctx.fresh(f"{node.name}/slice") if any(sm) else _out(ctx, node)
-    ctx.emit("Slice", [x, _int64(ctx, node, starts, "starts"), _int64(ctx, node, ends, "ends"),
-                       _int64(ctx, node, list(range(n)), "axes"), _int64(ctx, node, strides, "steps")],
-             [sliced], name=sliced if any(sm) else node.name)
-    if any(sm):
-        shrink = [i for i in range(n) if sm[i]]
-        ctx.emit("Squeeze", [sliced, _int64(ctx, node, shrink, "shrink")], [_out(ctx, node)], name=node.name)
-    shape = ctx.shapes.get(x)
-    if shape is not None and -1 not in shape:
-        probe = np.empty(shape, dtype=np.bool_)
-        index = tuple(
-            begin[i] if sm[i] else slice(None if bm[i] else begin[i], None if em[i] else end[i], strides[i])
-            for i in range(n)
-        )
-        _set_shape(ctx, _out(ctx, node), list(probe[index].shape))
-
-
-@register("Shape")
-def shape_of(ctx: Context, node: TfjsNode) -> None:
-    x = _in(ctx, node, 0)
-    raw = ctx.fresh(f"{node.name}/shape64")
-    ctx.emit("Shape", [x], [raw], name=raw)
-    ctx.emit("Cast", [raw], [_out(ctx, node)], name=node.name, to=_ONNX_TYPE[node.attr_dtype("out_type", "int32")])
-    shape = ctx.shapes.get(x)
-    _set_shape(ctx, _out(ctx, node), [len(shape)] if shape is not None else None)

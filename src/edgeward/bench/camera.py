@@ -1,0 +1,65 @@
+"""A fake webcam for headless Chromium: a YUV4MPEG2 (.y4m) clip of real photos.
+
+Chromium plays it in a loop as the camera with ``--use-fake-device-for-media-stream
+--use-file-for-fake-video-capture=FILE.y4m`` (see ``edgeward.browser.chromium.fake_camera_args``).
+Used by ``edgeward bench`` for live-video throughput and by the browser tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+def rgb_to_i420(rgb: np.ndarray) -> bytes:
+    """BT.601 limited-range I420 (what Chromium's y4m reader assumes); even width and height."""
+    f = rgb.astype(np.float64)
+    r, g, b = f[..., 0], f[..., 1], f[..., 2]
+    y = 16 + 0.257 * r + 0.504 * g + 0.098 * b
+    u = 128 - 0.148 * r - 0.291 * g + 0.439 * b
+    v = 128 + 0.439 * r - 0.368 * g - 0.071 * b
+
+    def sub(c: np.ndarray) -> np.ndarray:
+        return (c[0::2, 0::2] + c[1::2, 0::2] + c[0::2, 1::2] + c[1::2, 1::2]) / 4
+
+    planes = [y, sub(u), sub(v)]
+    return b"".join(np.clip(np.round(p), 0, 255).astype(np.uint8).tobytes() for p in planes)
+
+
+def fit(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``img`` (H×W×3 or ×4 uint8) scaled down to fit and centred on a black width × height canvas."""
+    from PIL import Image
+
+    im = Image.fromarray(img).convert("RGB")
+    im.thumbnail((width, height))
+    canvas = Image.new("RGB", (width, height), (0, 0, 0))
+    canvas.paste(im, ((width - im.width) // 2, (height - im.height) // 2))
+    return np.asarray(canvas)
+
+
+def write_y4m(path: Path, images: Sequence[np.ndarray], width: int = 640, height: int = 480,
+              fps: int = 10, repeat: int = 5) -> Path:
+    """A 4:2:0 YUV4MPEG2 clip: each image (letterboxed to width × height) shown for ``repeat`` frames."""
+    with Path(path).open("wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for img in images:
+            frame = rgb_to_i420(fit(img, width, height))
+            for _ in range(repeat):
+                f.write(b"FRAME\n" + frame)
+    return Path(path)
+
+
+def sample_images() -> list[np.ndarray]:
+    """Real photos with people (scikit-image): one person, two side by side, the first mirrored."""
+    from skimage import data
+
+    astronaut = data.astronaut()
+    people = np.concatenate([astronaut[::2, ::2]] * 2, axis=1)
+    return [astronaut, people, np.fliplr(astronaut)]
+
+
+def bench_clip(path: Path, width: int = 640, height: int = 480, fps: int = 30, repeat: int = 10) -> Path:
+    """The bench's camera: 640×480 at 30 fps (faster than the models, so frames must be dropped)."""
+    return write_y4m(path, sample_images(), width, height, fps, repeat)
