@@ -1,10 +1,12 @@
 """int8 (static QDQ, per-channel, calibrated on real photos) and fp16 variants of a package's model.
 
-``quantize_package`` is what ``edgeward quantize`` runs: calibrate → quantize → measure the
+``quantize_package`` is what ``edgeward quantize`` runs: time each convolution in fp32 and int8
+and keep the leading ones that are no faster in int8 in fp32 → calibrate → quantize → guard the
+u8s8 kernels against pair saturation and correct the biases (:mod:`.refine`) → measure the
 accuracy gate (:mod:`.gate`) on held-out photos → if it fails, rank nodes by per-node error
-(:func:`sensitivity`) and keep the most sensitive ones in fp32, more each round, until the gate
-passes or the search gives up → write the variant and its measured figures into the manifest
-(:mod:`.report`).
+(:func:`sensitivity`) and keep the most sensitive ones in fp32, more each round, within the size
+budget, until the gate passes or the search gives up → time fp32 and the variant interleaved →
+write the variant and its measured figures into the manifest (:mod:`.report`).
 """
 
 from __future__ import annotations
@@ -36,11 +38,14 @@ class QuantizationError(EdgewardError):
     """The variant cannot be made, or cannot pass its accuracy gate."""
 
 
-def session(path: Path | str, threads: int | None = None) -> ort.InferenceSession:
+def session(path: Path | str, threads: int | None = None, profile_prefix: str | None = None) -> ort.InferenceSession:
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     if threads:
         opts.intra_op_num_threads = threads
+    if profile_prefix:
+        opts.enable_profiling = True
+        opts.profile_file_prefix = profile_prefix
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
@@ -49,16 +54,68 @@ def runner(sess: ort.InferenceSession) -> Callable[[dict[str, np.ndarray]], dict
     return lambda feeds: dict(zip(names, sess.run(names, feeds), strict=True))
 
 
-def quantize_int8(fp32: Path, out: Path, input_name: str, inputs: Sequence[np.ndarray],
-                  exclude: Sequence[str] = (), method: str = "MinMax") -> None:
-    """Static QDQ int8: per-channel int8 weights, uint8 activations, ranges from ``inputs``."""
+@dataclass(frozen=True)
+class Recipe:
+    """How the int8 model is made (each step is described in :mod:`.refine` and the README)."""
+
+    method: str = "MinMax"
+    """onnxruntime calibration: MinMax, Percentile, Entropy or Distribution."""
+    views_per_photo: int = 4
+    """Calibration views of each photo (:func:`.calibration.augmented_views`)."""
+    symmetric_activations: bool = False
+    reduce_range: bool = False
+    """7-bit weights everywhere (onnxruntime's own remedy for u8s8 saturation)."""
+    pair_guard: bool = True
+    """Widen only the channel scales whose weight pairs could saturate (:func:`.refine.guard_pair_saturation`)."""
+    bias_correction: bool = True
+    bias_inputs: int = 32
+    """Calibration inputs the empirical bias correction averages over."""
+    speed_aware: bool = True
+    """Keep the leading convolutions that onnxruntime runs no faster in int8 than in fp32 in fp32."""
+
+    def describe(self) -> str:
+        parts = [f"static QDQ int8, per-channel weights{' (7-bit)' if self.reduce_range else ''}, "
+                 f"uint8 {'symmetric' if self.symmetric_activations else 'asymmetric'} activations, "
+                 f"{self.method} calibration on {self.views_per_photo} views per photo"]
+        if self.pair_guard:
+            parts.append("u8s8 pair-saturation guard")
+        if self.bias_correction:
+            parts.append(f"empirical bias correction ({self.bias_inputs} calibration inputs)")
+        return "; ".join(parts)
+
+
+def _static_qdq(fp32: Path, out: Path, input_name: str, inputs: Sequence[np.ndarray], exclude: Sequence[str],
+                recipe: Recipe) -> None:
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     logging.getLogger().setLevel(logging.ERROR)  # onnxruntime.quantization logs every tensor at INFO
     quantize_static(str(fp32), str(out), ArrayReader(input_name, inputs), quant_format=QuantFormat.QDQ,
-                    per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                    calibrate_method=getattr(CalibrationMethod, method), nodes_to_exclude=list(exclude),
-                    op_types_to_quantize=QUANTIZED_OPS)
+                    per_channel=True, reduce_range=recipe.reduce_range,
+                    activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8, calibrate_method=getattr(CalibrationMethod, recipe.method),
+                    nodes_to_exclude=list(exclude), op_types_to_quantize=QUANTIZED_OPS,
+                    extra_options={"ActivationSymmetric": recipe.symmetric_activations})
+
+
+def quantize_int8(fp32: Path, out: Path, input_name: str, inputs: Sequence[np.ndarray],
+                  exclude: Sequence[str] = (), recipe: Recipe | None = None, bias_correction: bool | None = None,
+                  progress: Callable[[float], None] | None = None) -> dict[str, float]:
+    """Static QDQ int8 from ``inputs``, then the :mod:`.refine` fixes the recipe asks for.
+
+    Returns the pair guard's changes (convolution → mean growth of its channel scales).
+    """
+    from edgeward.optimize.refine import correct_bias, drop_dead_nodes, guard_pair_saturation
+
+    recipe = recipe or Recipe()
+    _static_qdq(fp32, out, input_name, inputs, exclude, recipe)
+    original, model = onnx.load(str(fp32)), onnx.load(str(out))
+    drop_dead_nodes(model)
+    guarded = guard_pair_saturation(original, model) if recipe.pair_guard else {}
+    if recipe.bias_correction if bias_correction is None else bias_correction:
+        pick = np.random.default_rng(0).permutation(len(inputs))[: recipe.bias_inputs]  # photos and views alike
+        correct_bias(original, model, input_name, [inputs[i] for i in sorted(pick)], progress)
+    onnx.save(model, str(out))
+    return guarded
 
 
 def convert_fp16(fp32: Path, out: Path) -> None:
@@ -83,45 +140,54 @@ def _sqnr(ref: np.ndarray, got: np.ndarray) -> float:
 
 
 def sensitivity(fp32: Path, int8: Path, input_name: str, inputs: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-    """Per-node error analysis: how many dB of signal-to-quantization-noise each node loses.
+    """Per-node error analysis: how many dB of signal-to-quantization-noise each convolution loses.
 
-    Every quantizable node's output is read from the fp32 model and from the int8 model on the
-    same inputs; a node's loss is the SQNR of its input minus the SQNR of its output (the error it
-    adds itself, not what it inherits). Most sensitive first.
+    The int8 model's quantized tensors (the uint8 outputs of its QuantizeLinear nodes, which the
+    fused kernels produce themselves, so the real kernels are measured) are read on the same
+    inputs as fp32's tensors; a convolution's loss is the SQNR of its quantized input minus the
+    SQNR of its quantized output (the error it adds itself, not what it inherits). Convolutions
+    already in fp32 are not ranked. Most sensitive first.
     """
-    graph = onnx.load(str(fp32)).graph
-    kept = {o for n in onnx.load(str(int8)).graph.node for o in n.output} | {input_name}
+    from onnx import numpy_helper
+
+    model = onnx.load(str(int8))
+    init = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    producer = {o: n for n in model.graph.node for o in n.output}
     consumers: dict[str, list[onnx.NodeProto]] = {}
-    for n in graph.node:
+    for n in model.graph.node:
         for i in n.input:
             consumers.setdefault(i, []).append(n)
+    float_tensors = {o for n in onnx.load(str(fp32)).graph.node for o in n.output} | {input_name}
 
-    def visible(t: str) -> str | None:  # a fused Conv's output is gone in int8: read its activation's
-        while t not in kept:
-            after = consumers.get(t, [])
-            if len(after) != 1 or after[0].op_type not in ("Clip", "Relu"):
-                return None
-            t = after[0].output[0]
-        return t
+    def quantized(q: onnx.NodeProto | None) -> tuple[str, str, float, float] | None:
+        """(uint8 tensor, fp32 tensor, scale, zero point) of a QuantizeLinear node."""
+        if q is None or q.op_type != "QuantizeLinear" or q.input[0] not in float_tensors:
+            return None
+        zero = float(init[q.input[2]]) if len(q.input) > 2 and q.input[2] in init else 0.0
+        return q.output[0], q.input[0], float(init[q.input[1]]), zero
 
     nodes = []
-    for n in graph.node:
-        if n.op_type in ("Conv", "MatMul", "Gemm"):
-            src, dst = visible(n.input[0]), visible(n.output[0])
-            if src and dst:
-                nodes.append((n.name, src, dst))
-    tensors = sorted({t for _, a, b in nodes for t in (a, b)})
+    for n in model.graph.node:
+        if n.op_type not in ("Conv", "MatMul", "Gemm"):
+            continue
+        dq = producer.get(n.input[0])
+        src = quantized(producer.get(dq.input[0])) if dq is not None and dq.op_type == "DequantizeLinear" else None
+        after = consumers.get(n.output[0], [])
+        dst = quantized(after[0]) if len(after) == 1 else None
+        if src and dst:
+            nodes.append((n.name, src, dst))
+    tensors = {t[0]: t for _, a, b in nodes for t in (a, b)}
     with tempfile.TemporaryDirectory(prefix="edgeward-sens-") as tmp:
-        ref_sess = session(_with_outputs(fp32, tensors, Path(tmp) / "f.onnx"))
-        q_sess = session(_with_outputs(int8, tensors, Path(tmp) / "q.onnx"))
+        ref_sess = session(_with_outputs(fp32, sorted({t[1] for t in tensors.values()}), Path(tmp) / "f.onnx"))
+        q_sess = session(_with_outputs(int8, sorted(tensors), Path(tmp) / "q.onnx"))
         sq: dict[str, list[float]] = {t: [] for t in tensors}
         for x in inputs:
             ref = runner(ref_sess)({input_name: x})
             got = runner(q_sess)({input_name: x})
-            for t in tensors:
-                sq[t].append(120.0 if t == input_name else _sqnr(ref[t], got[t]))
+            for t, (_, name, scale, zero) in tensors.items():
+                sq[t].append(_sqnr(ref[name], (got[t].astype(np.float32) - zero) * scale))
     mean = {t: float(np.mean(v)) for t, v in sq.items()}
-    loss = [(name, mean[src] - mean[dst]) for name, src, dst in nodes]
+    loss = [(name, mean[src[0]] - mean[dst[0]]) for name, src, dst in nodes]
     return sorted(loss, key=lambda kv: -kv[1])
 
 
@@ -138,36 +204,83 @@ def _followers(fp32: Path, names: Sequence[str]) -> list[str]:
     return found
 
 
+def _weight_bytes(fp32: Path) -> dict[str, int]:
+    """Per node, the bytes its weights gain when it stays fp32 (int8 → float32: 3 bytes each)."""
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(fp32)).graph
+    sizes = {i.name: int(numpy_helper.to_array(i).size) for i in graph.initializer}
+    return {n.name: 3 * sizes.get(n.input[1], 0) for n in graph.node if len(n.input) > 1}
+
+
 @dataclass
 class SearchResult:
     gate: GateResult
     excluded: list[str]
     rounds: list[tuple[int, GateResult]] = field(default_factory=list)
     ranking: list[tuple[str, float]] = field(default_factory=list)
+    slow_in_int8: list[str] = field(default_factory=list)
+    """Leading convolutions kept fp32 because onnxruntime runs them no faster in int8."""
+    node_ms: dict[str, tuple[float, float]] = field(default_factory=dict)
+    guarded: dict[str, float] = field(default_factory=dict)
 
 
 def search_int8(fp32: Path, out: Path, input_name: str, calibration: Sequence[np.ndarray],
                 measure_variant: Callable[[Path], GateResult], steps: Sequence[int] = (1, 2, 4, 6, 8, 12, 16),
-                method: str = "MinMax", progress: Progress | None = None) -> SearchResult:
-    """Quantize; while the gate fails, keep the top-k most sensitive nodes in fp32 for k in ``steps``."""
+                recipe: Recipe | None = None, progress: Progress | None = None,
+                speed_feed: dict[str, np.ndarray] | None = None, max_bytes: int | None = None) -> SearchResult:
+    """Quantize; while the gate fails, keep the top-k most sensitive nodes in fp32 for k in ``steps``.
+
+    With ``recipe.speed_aware`` and a ``speed_feed``, a first quick int8 model (no bias correction)
+    is timed node by node against fp32 (:func:`.report.conv_ms`), and the leading convolutions that
+    are no faster in int8 start out in fp32. ``max_bytes`` bounds the file: nodes whose fp32
+    weights would not fit are passed over.
+    """
+    from edgeward.optimize.report import conv_ms, slow_prefix
+
+    recipe = recipe or Recipe()
     step = progress or (lambda _d, _f: None)
-    total = len(steps) + 2
-    step("calibrating and quantizing (all nodes int8)", 0.0)
-    quantize_int8(fp32, out, input_name, calibration, method=method)
-    step("measuring the accuracy gate on held-out photos", 1 / total)
+    total = len(steps) + 3
+    base: list[str] = []
+    node_ms: dict[str, tuple[float, float]] = {}
+    if recipe.speed_aware and speed_feed is not None:
+        step("timing each convolution in fp32 and int8", 0.0)
+        quantize_int8(fp32, out, input_name, calibration, recipe=recipe, bias_correction=False)
+        node_ms = conv_ms(fp32, out, speed_feed)
+        slow = slow_prefix(fp32, node_ms)
+        base = slow + _followers(fp32, slow)
+
+    def make(exclude: list[str], what: str, at: float) -> dict[str, float]:
+        step(what, at)
+        return quantize_int8(fp32, out, input_name, calibration, exclude=exclude, recipe=recipe,
+                             progress=lambda f: step(f"{what}: bias correction", at + f / total))
+
+    kept = [n for n in base if n in node_ms]
+    guarded = make(base, "calibrating and quantizing" + (f" ({len(kept)} slow node(s) fp32)" if kept else ""),
+                   1 / total)
+    step("measuring the accuracy gate on held-out photos", 2 / total)
     gate = measure_variant(out)
-    result = SearchResult(gate, [], [(0, gate)])
-    if gate.passed:
+    result = SearchResult(gate, list(base), [(0, gate)], slow_in_int8=kept, node_ms=node_ms, guarded=guarded)
+    if gate.passed or not steps:
         return result
-    step("per-node error analysis", 1.5 / total)
+    step("per-node error analysis", 2.5 / total)
     result.ranking = sensitivity(fp32, out, input_name, calibration[: max(4, len(calibration) // 8)])
+    extra = _weight_bytes(fp32)
+    room = (max_bytes - out.stat().st_size) if max_bytes else None
+    candidates = []
+    for name, _ in result.ranking:
+        if room is not None and extra.get(name, 0) > room:
+            continue  # would not fit the size budget
+        if room is not None:
+            room -= extra.get(name, 0)
+        candidates.append(name)
     for i, k in enumerate(steps):
-        if k > len(result.ranking):
+        if k > len(candidates):
             break
-        top = [name for name, _ in result.ranking[:k]]
-        excluded = top + _followers(fp32, top)
-        step(f"gate failed ({gate.message}); keeping {k} most sensitive node(s) fp32", (2 + i) / total)
-        quantize_int8(fp32, out, input_name, calibration, exclude=excluded, method=method)
+        top = candidates[:k]
+        excluded = base + top + _followers(fp32, top)
+        result.guarded = make(excluded, f"gate failed ({gate.brief}); keeping {k} most sensitive node(s) fp32",
+                              (3 + i) / total)
         gate = measure_variant(out)
         result.rounds.append((k, gate))
         result.gate, result.excluded = gate, excluded
@@ -216,11 +329,16 @@ class QuantizeResult:
 def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None = None,
                      gate: GateSpec | None = None, progress: Progress | None = None,
                      method: str = "MinMax", steps: Sequence[int] = (1, 2, 4, 6, 8, 12, 16),
-                     install: bool = True) -> QuantizeResult:
-    """Make the ``to`` variant of a package, measure it, and (if the gate passes) add it to the package."""
+                     install: bool = True, recipe: Recipe | None = None, max_bytes_ratio: float | None = 0.3,
+                     timing_runs: int = 100) -> QuantizeResult:
+    """Make the ``to`` variant of a package, measure it, and (if the gate passes) add it to the package.
+
+    int8: ``recipe`` (default: ``Recipe(method=method)``) says how; the mixed-precision search
+    keeps the file within ``max_bytes_ratio`` of fp32's bytes.
+    """
     from edgeward import __version__
     from edgeward.optimize.calibration import calibration_inputs, photos_from_dir
-    from edgeward.optimize.gate import reference_inputs
+    from edgeward.optimize.gate import noise_floor, reference_inputs
     from edgeward.optimize.report import compare_ms, install_variant
     from edgeward.package.manifest import MANIFEST_FILE, FileEntry, VariantReport, read_manifest
     from edgeward.package.store import file_entry, package_dir, verify_file
@@ -235,6 +353,7 @@ def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None
                                 "quantize needs it to calibrate on photos")
     if to not in ("int8", "fp16"):
         raise QuantizationError(f"--to must be int8 or fp16, not '{to}'")
+    recipe = recipe or Recipe(method=method)
     fp32 = verify_file(directory, manifest.files["fp32"])
     spec_ = gate or GateSpec()
     step("reading held-out photos", 0.0)
@@ -249,23 +368,36 @@ def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None
         out = Path(tmp) / f"model.{to}.onnx"
         search = None
         if to == "int8":
-            inputs = calibration_inputs(calib, manifest)
-            search = search_int8(fp32, out, input_name, inputs, check, steps=steps, method=method,
-                                 progress=lambda d, f: step(d, 0.05 + 0.8 * f))
+            inputs = calibration_inputs(calib, manifest, views_per_photo=recipe.views_per_photo)
+            max_bytes = int(max_bytes_ratio * fp32.stat().st_size) if max_bytes_ratio else None
+            search = search_int8(fp32, out, input_name, inputs, check, steps=steps, recipe=recipe,
+                                 progress=lambda d, f: step(d, 0.05 + 0.8 * f), speed_feed=feeds[0],
+                                 max_bytes=max_bytes)
             result, excluded = search.gate, search.excluded
-            how = f"static QDQ int8, per-channel weights, uint8 activations, {method} calibration"
+            how = recipe.describe()
+            if search.slow_in_int8:
+                how += f"; {len(search.slow_in_int8)} leading convolution(s) fp32 (no faster in int8 here)"
         else:
             step("converting to fp16", 0.1)
             convert_fp16(fp32, out)
             step("measuring the accuracy gate on held-out photos", 0.5)
             result, excluded = check(out), []
             how = "fp16 weights and arithmetic; inputs and outputs float32"
-        step("timing fp32 and the variant in native onnxruntime", 0.9)
-        ms = compare_ms(fp32, out, feeds[0], to)
+        step("fp32 against itself with ±1 grey level of noise (for scale)", 0.86)
+        floor = noise_floor(manifest, feeds, reference, ref_run, spec_)
+        step(f"timing fp32 and the variant in native onnxruntime ({timing_runs} interleaved runs)", 0.88)
+        ms = compare_ms(fp32, out, feeds[0], to, runs=timing_runs)
+        metrics = dict(result.metrics)
+        for key in ("keypoint_agreement", "mean_px_error", "top1_agreement"):
+            if key in floor:
+                metrics[f"fp32_noise_{key}"] = floor[key]
+        for suffix in ("", "_1thread"):
+            if ms.get(f"{to}{suffix}"):
+                metrics[f"native_speedup{suffix}"] = ms[f"fp32{suffix}"] / ms[f"{to}{suffix}"]
         size = out.stat().st_size
         report = VariantReport(
             method=how, bytes_ratio=round(size / fp32.stat().st_size, 4),
-            metrics={k: round(v, 4) for k, v in result.metrics.items()},
+            metrics={k: round(v, 4) for k, v in metrics.items()},
             gate=spec_.describe(), gate_passed=result.passed,
             native_ms=ms, excluded_nodes=excluded,
             calibration=[p.source for p in calib] if to == "int8" else [],
