@@ -33,7 +33,7 @@ from edgeward.errors import EdgewardError
 from edgeward.package.manifest import LetterboxPreprocess, Manifest, PoseNetPostprocess
 
 LIVE_PATH = "/apps/bench/live.html"
-MODE = "single pose (Edgeward: estimatePoses with maxPoses 1; TF.js: estimateSinglePose)"
+MODE = "single pose (Edgeward: track() with maxPoses 1; TF.js: estimateSinglePose)"
 MB = 1024 * 1024
 
 

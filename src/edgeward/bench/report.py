@@ -107,9 +107,12 @@ def live_markdown(live: dict[str, Any]) -> list[str]:
             lines += ["", f"{c['label']}: in the worker, mean per frame: {parts}; mean frame "
                       f"{c['e2e_ms']['mean']:.1f} ms (the rest: frame capture, transfer, messages, waiting)."]
     tfjs = next((c for c in live["configs"] if c.get("tfjs")), None)
-    lines += ["", "Poses/s: estimates finished per second of a frame-dropping loop (on each video frame, "
-              "one estimate unless one is in flight). Frame: video frame callback → pixels → pre-processing → "
-              "inference → decoding → poses on the main thread. Long tasks: main-thread tasks over 50 ms "
+    lines += ["", "Poses/s: estimates finished per second of a frame-dropping loop (Edgeward: its own "
+              "`track()` loop, with two frames in flight unless the row says one; TF.js: on each video frame "
+              "one estimate unless one is in flight). Frame: capture of the video frame → pixels → "
+              "pre-processing → inference → decoding → poses on the main thread (with two in flight this "
+              "includes the wait behind the frame being inferred: pipelining trades latency for "
+              "throughput). Long tasks: main-thread tasks over 50 ms "
               "(PerformanceObserver 'longtask'). Heap: V8 used heap after a forced GC (CDP), before and after "
               "the run, in the page and in the Edgeward runtime's worker. Still vs Python: the pipeline's "
               "keypoints on the still image against Python onnxruntime fp32, over keypoints Python scores ≥ 0.5."]
