@@ -118,6 +118,7 @@ async function videoFramePixels(frame, roi) {
     state.copyToRgba = true;
   } catch (err) {
     if (state.copyToRgba) throw err; // it worked before: a real failure
+    if (roi) return null; // maybe this crop only (e.g. an odd-sized edge of a 4:2:0 frame): this frame via a bitmap
     state.copyToRgba = false;
     console.warn('[edgeward] VideoFrame.copyTo(RGBA) is unavailable here; video frames go through ImageBitmap:', err.message || err);
     return null;
