@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from edgeward.bench.camera import sample_images, write_y4m
 from edgeward.browser.chromium import launch_chromium
+from edgeward.browser.harness import HARNESS_PATH
 from edgeward.server.background import serve_in_thread
 
 
@@ -26,6 +28,21 @@ class OpenedPage:
     context: Any
     errors: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def harness_page(playwright_instance: Any, server_url: str,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedPage]:
+    """The test harness page in a fresh profile, ready; for module fixtures that reuse one worker."""
+    context = launch_chromium(playwright_instance, tmp_path_factory.mktemp("profile"))
+    opened = OpenedPage(context.new_page(), context)
+    opened.page.on("pageerror", lambda err: opened.errors.append(str(err)))
+    opened.page.goto(server_url + HARNESS_PATH)
+    opened.page.wait_for_function("() => document.body.dataset.status === 'ready'")
+    try:
+        yield opened
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")

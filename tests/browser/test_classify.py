@@ -9,12 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edgeward.browser.chromium import launch_chromium
-from edgeward.browser.harness import HARNESS_PATH, package_url, run_in_page
+from edgeward.browser.harness import package_url, run_in_page
 from edgeward.errors import BrowserError
 from edgeward.runtime.model import Model
 from edgeward.runtime.samples import sample_path
-from tests.browser.conftest import OpenedPage
+from tests.browser.conftest import OpenedPage, harness_page
 
 pytestmark = pytest.mark.browser
 
@@ -26,13 +25,8 @@ MAX_PROB_DIFF = 1e-3
 def harness(playwright_instance: Any, server_url: str, efficientnet: Model,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedPage]:
     """One page for the module: the classifier (and its worker) is created once and reused."""
-    context = launch_chromium(playwright_instance, tmp_path_factory.mktemp("profile"))
-    opened = OpenedPage(context.new_page(), context)
-    opened.page.on("pageerror", lambda err: opened.errors.append(str(err)))
-    opened.page.goto(server_url + HARNESS_PATH)
-    opened.page.wait_for_function("() => document.body.dataset.status === 'ready'")
-    yield opened
-    context.close()
+    with harness_page(playwright_instance, server_url, tmp_path_factory) as opened:
+        yield opened
 
 
 def classify_in_browser(page: Any, image: Path, opts: dict[str, Any]) -> dict[str, Any]:

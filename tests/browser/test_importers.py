@@ -14,12 +14,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from edgeward.browser.chromium import launch_chromium
-from edgeward.browser.harness import HARNESS_PATH
 from edgeward.convert import ImportResult, from_keras, from_sklearn, from_torch
 from edgeward.convert.verify import run_onnx
 from edgeward.package.build import package_tensor_model
-from tests.browser.conftest import OpenedPage
+from tests.browser.conftest import OpenedPage, harness_page
 from tests.convert.import_models import digits_pipeline, keras_cnn, torch_cnn
 
 pytestmark = pytest.mark.browser
@@ -49,13 +47,8 @@ RUN_IN_PAGE = """async ([url, feeds]) => {
 @pytest.fixture(scope="module")
 def page(playwright_instance: Any, server_url: str, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[OpenedPage]:
-    context = launch_chromium(playwright_instance, tmp_path_factory.mktemp("profile"))
-    opened = OpenedPage(context.new_page(), context)
-    opened.page.on("pageerror", lambda err: opened.errors.append(str(err)))
-    opened.page.goto(server_url + HARNESS_PATH)
-    opened.page.wait_for_function("document.body.dataset.status === 'ready'")
-    yield opened
-    context.close()
+    with harness_page(playwright_instance, server_url, tmp_path_factory) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from edgeward.browser.chromium import launch_chromium
-from edgeward.browser.harness import HARNESS_PATH, js_pose_options, package_url, run_in_page
+from edgeward.browser.harness import js_pose_options, package_url, run_in_page
 from edgeward.errors import ImageError
 from edgeward.runtime.model import Model
 from edgeward.runtime.samples import sample_path
-from tests.browser.conftest import OpenedPage
+from tests.browser.conftest import OpenedPage, harness_page
 
 pytestmark = pytest.mark.browser
 
@@ -34,13 +33,8 @@ CASES = [
 def harness(playwright_instance: Any, server_url: str,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedPage]:
     """One page for the module: the detector (and its worker) is created once and reused."""
-    context = launch_chromium(playwright_instance, tmp_path_factory.mktemp("profile"))
-    opened = OpenedPage(context.new_page(), context)
-    opened.page.on("pageerror", lambda err: opened.errors.append(str(err)))
-    opened.page.goto(server_url + HARNESS_PATH)
-    opened.page.wait_for_function("() => document.body.dataset.status === 'ready'")
-    yield opened
-    context.close()
+    with harness_page(playwright_instance, server_url, tmp_path_factory) as opened:
+        yield opened
 
 
 def assert_same_poses(py: list[dict[str, Any]], js: list[dict[str, Any]]) -> int:

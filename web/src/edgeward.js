@@ -210,7 +210,7 @@ function trackOn(handle, rpc, normalize, pick, video, onResult, options = {}) {
 function requireTask(rpc, ready, packageUrl, tasks) {
   if (!tasks.includes(ready.manifest.task)) {
     rpc.terminate();
-    const err = new Error(`${packageUrl}: a '${ready.manifest.task}' package, not ${tasks.join(' or ')}`);
+    const err = new Error(`${packageUrl}: a '${ready.manifest.task}' package, not ${tasks.join(' or ')} (this one is task '${ready.manifest.task}')`);
     err.name = 'ManifestError';
     throw err;
   }
@@ -298,33 +298,13 @@ async function openWorker(packageUrl, options = {}) {
  */
 export async function loadModel(packageUrl, options = {}) {
   const { rpc, ready } = await openWorker(packageUrl, options);
-  if (ready.manifest.task !== 'tensor') {
-    rpc.terminate();
-    const e = new Error(`${packageUrl}: loadModel() runs task 'tensor' packages; this one is task '${ready.manifest.task}'`);
-    e.name = 'ManifestError';
-    throw e;
-  }
-  let disposed = false;
-  return {
-    manifest: ready.manifest,
-    backend: ready.backend,
-    loadTimings: ready.timings,
-    cache: ready.cache,
-    lastTimings: null,
-    async run(feeds) {
-      if (disposed) throw Object.assign(new Error('the model was disposed'), { name: 'AbortError' });
-      const reply = await rpc.call((id) => protocol.run(id, feeds));
-      this.lastTimings = reply.timings;
-      return reply.outputs;
-    },
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      try {
-        await rpc.call((id) => protocol.dispose(id));
-      } finally {
-        rpc.terminate();
-      }
-    },
+  requireTask(rpc, ready, packageUrl, ['tensor']);
+  const handle = taskHandle(rpc, ready);
+  handle.run = async (feeds) => {
+    handle.checkOpen();
+    const reply = await rpc.call((id) => protocol.run(id, feeds));
+    handle.lastTimings = reply.timings;
+    return reply.outputs;
   };
+  return handle;
 }
