@@ -18,10 +18,10 @@ from edgeward.browser.chromium import chromium_context
 from edgeward.browser.harness import HARNESS_PATH, package_url
 from edgeward.convert.tfjs.converter import convert_tfjs
 from edgeward.runtime.image import load_image
-from edgeward.runtime.model import load_model
 from edgeward.runtime.preprocess import letterbox
 from edgeward.runtime.samples import sample_path
 from edgeward.server.background import serve_in_thread
+from edgeward.tasks import load
 from edgeward.zoo import posenet as recipe
 from edgeward.zoo.npm import npm_package
 
@@ -35,7 +35,7 @@ def conversion_seconds() -> float:
 
 
 def python_ms(runs: int, threads: int) -> dict[str, float]:
-    model = load_model("posenet", threads=threads)
+    model = load("posenet", threads=threads)
     image = sample_path("camera.png")
     x, _ = letterbox(load_image(image), model.manifest.preprocess)
     feeds = {model.manifest.inputs[0].name: x}

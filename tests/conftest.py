@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import edgeward
-from edgeward.runtime.model import Model
 from edgeward.runtime.samples import sample_path
+from edgeward.tasks.handles import TaskHandle
 from edgeward.zoo import build
 from edgeward.zoo import posenet as posenet_recipe
 from edgeward.zoo.npm import npm_package
@@ -26,7 +26,7 @@ def posenet_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def posenet(posenet_dir: Path) -> Model:
+def posenet(posenet_dir: Path) -> TaskHandle:
     return edgeward.load(str(posenet_dir))
 
 
@@ -41,17 +41,17 @@ def camera() -> Path:
 
 
 @pytest.fixture(scope="session")
-def movenet_lightning() -> Model:
+def movenet_lightning() -> TaskHandle:
     return edgeward.load(str(build("movenet-lightning")))
 
 
 @pytest.fixture(scope="session")
-def movenet_thunder() -> Model:
+def movenet_thunder() -> TaskHandle:
     return edgeward.load(str(build("movenet-thunder")))
 
 
 @pytest.fixture(scope="session")
-def movenet_multipose() -> Model:
+def movenet_multipose() -> TaskHandle:
     return edgeward.load(str(build("movenet-multipose")))
 
 
@@ -69,10 +69,10 @@ def coffee() -> Path:
 
 
 @pytest.fixture(scope="session")
-def centernet() -> Model:
+def centernet() -> TaskHandle:
     return edgeward.load(str(build("centernet")))
 
 
 @pytest.fixture(scope="session")
-def efficientnet() -> Model:
+def efficientnet() -> TaskHandle:
     return edgeward.load(str(build("efficientnet-lite0")))

@@ -29,7 +29,7 @@ def test_convert_corrupt_model_json(tmp_path: Path) -> None:
     bad = tmp_path / "model.json"
     bad.write_text("{not json")
     result = runner.invoke(app, ["convert", str(bad), "-o", str(tmp_path / "o.onnx")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a bad input file (ModelFormatError)
     assert "error:" in result.output and "model.json: not a valid TF.js model.json" in result.output
     assert "Traceback" not in result.output
 
@@ -56,18 +56,18 @@ def test_pose_bad_image(tmp_path: Path, name: str, content: bytes | None, messag
     if content is not None:
         path.write_bytes(content)
     result = runner.invoke(app, ["pose", str(path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
 
 
 def test_unknown_package(camera: Path) -> None:
     result = runner.invoke(app, ["pose", str(camera), "--model", "no-such-model"])
-    assert result.exit_code == 1 and "package 'no-such-model' is not in" in result.output
+    assert result.exit_code == 2 and "package 'no-such-model' is not in" in result.output
 
 
 def test_unknown_zoo_recipe() -> None:
     result = runner.invoke(app, ["zoo", "build", "nope"])
-    assert result.exit_code == 1 and "no zoo recipe named 'nope'" in result.output
+    assert result.exit_code == 2 and "no zoo recipe named 'nope'" in result.output
 
 
 @pytest.mark.browser

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from edgeward.runtime.model import Model
+    from pathlib import Path
 
 
-def load(spec: str, variant: str = "fp32", registry_url: str | None = None) -> Model:
+def load(spec: str | Path, variant: str = "fp32", registry_url: str | None = None, threads: int | None = None) -> Any:
     """Load a verified model package: ``edgeward.load("posenet")``, ``"posenet@^1"`` or a folder.
 
+    Returns the handle of the package's task (``edgeward.tasks.TASKS``): ``estimate_poses`` for pose
+    packages, ``detect``, ``classify`` / ``embed``; every handle has ``run(feeds)`` and ``manifest``.
     Ranges resolve in the registry at ``registry_url`` / EDGEWARD_REGISTRY_URL when one is set
     (files are cached in the local store), else in the local store.
     """
-    from edgeward.runtime.model import load_model
+    from edgeward.tasks import load as load_task
 
-    return load_model(spec, variant, registry_url=registry_url)
+    return load_task(spec, variant, threads, registry_url)
 
 
 __all__ = ["__version__", "load"]

@@ -11,8 +11,8 @@ import pytest
 
 from edgeward.browser.harness import package_url, run_in_page
 from edgeward.errors import BrowserError
-from edgeward.runtime.model import Model
 from edgeward.runtime.samples import sample_path
+from edgeward.tasks.handles import TaskHandle
 from tests.browser.conftest import OpenedPage, harness_page
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ MAX_PROB_DIFF = 1e-3
 
 
 @pytest.fixture(scope="module")
-def harness(playwright_instance: Any, server_url: str, efficientnet: Model,
+def harness(playwright_instance: Any, server_url: str, efficientnet: TaskHandle,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenedPage]:
     """One page for the module: the classifier (and its worker) is created once and reused."""
     with harness_page(playwright_instance, server_url, tmp_path_factory) as opened:
@@ -34,7 +34,7 @@ def classify_in_browser(page: Any, image: Path, opts: dict[str, Any]) -> dict[st
 
 
 @pytest.mark.parametrize("image", PHOTOS)
-def test_browser_top5_matches_python(harness: OpenedPage, efficientnet: Model, image: str) -> None:
+def test_browser_top5_matches_python(harness: OpenedPage, efficientnet: TaskHandle, image: str) -> None:
     path = sample_path(image)
     py = efficientnet.classify(path, top_k=5)
     js = classify_in_browser(harness.page, path, {"topK": 5})
@@ -46,7 +46,7 @@ def test_browser_top5_matches_python(harness: OpenedPage, efficientnet: Model, i
     assert not harness.errors
 
 
-def test_browser_embedding_matches_python(harness: OpenedPage, efficientnet: Model) -> None:
+def test_browser_embedding_matches_python(harness: OpenedPage, efficientnet: TaskHandle) -> None:
     path = sample_path("chelsea.png")
     js = classify_in_browser(harness.page, path, {"topK": 1, "embedding": True})
     emb = np.asarray(js["embedding"], np.float32)
@@ -64,12 +64,12 @@ def test_bad_top_k_is_a_clear_error(harness: OpenedPage, opts: dict[str, Any], m
 
 
 def test_classifier_refuses_a_pose_package(harness: OpenedPage) -> None:
-    with pytest.raises(BrowserError, match=r"ManifestError: .*a 'pose' package, not classify"):
+    with pytest.raises(BrowserError, match=r"TaskError: .*task 'pose', not classify"):
         run_in_page(harness.page, package_url("posenet"), sample_path("coffee.png").read_bytes(), {},
                     method="classify")
 
 
-def test_classify_page_shows_the_top5_of_an_image(browser_page: Any, efficientnet: Model,
+def test_classify_page_shows_the_top5_of_an_image(browser_page: Any, efficientnet: TaskHandle,
                                                   tmp_path: Path) -> None:
     opened = browser_page("/apps/classify/")
     page = opened.page
@@ -98,7 +98,7 @@ def test_classify_page_shows_the_top5_of_an_image(browser_page: Any, efficientne
     assert not [e for e in opened.errors if "ImageError" not in e], opened.errors
 
 
-def test_classify_page_on_the_webcam(browser_page: Any, efficientnet: Model, fake_camera: Path) -> None:
+def test_classify_page_on_the_webcam(browser_page: Any, efficientnet: TaskHandle, fake_camera: Path) -> None:
     from edgeward.browser.chromium import fake_camera_args
 
     opened = browser_page("/apps/classify/", extra_args=fake_camera_args(fake_camera))
@@ -111,3 +111,38 @@ def test_classify_page_on_the_webcam(browser_page: Any, efficientnet: Model, fak
     page.click("#stop")
     assert page.evaluate("() => window.classifyApp.source") is None
     assert not opened.errors, opened.errors
+
+
+def test_classifier_track_delivers_classes_on_the_webcam(browser_page: Any, efficientnet: TaskHandle,
+                                                         fake_camera: Path) -> None:
+    """classifier.track(): the same pipelined, frame-dropping loop as the pose and detect handles."""
+    from edgeward.browser.chromium import fake_camera_args
+    from edgeward.browser.harness import HARNESS_PATH
+    from tests.browser.test_track import START_CAMERA
+
+    opened = browser_page(HARNESS_PATH, extra_args=fake_camera_args(fake_camera))
+    page = opened.page
+    assert page.evaluate(START_CAMERA) == [640, 480]
+    out = page.evaluate("""async (url) => {
+        const c = await window.edgewardHarness.edgeward.createClassifier(url);
+        const results = [];
+        const tracker = await new Promise((resolve) => {
+            const t = c.track(window.video, (classes, frame) => {
+                results.push({classes, frame});
+                if (results.length >= 5) resolve(t);
+            }, {topK: 3, onError: (e) => { results.push({error: String(e)}); resolve(t); }});
+        });
+        tracker.stop();
+        const stats = {...tracker.stats};
+        await c.dispose();
+        return {results, stats};
+    }""", package_url("efficientnet-lite0"))
+    results = out["results"]
+    assert all("error" not in r for r in results), results
+    assert out["stats"]["frames"] >= 5
+    for r in results:
+        assert len(r["classes"]) == 3 and {"label", "class_id", "score"} <= r["classes"][0].keys()
+        assert r["classes"][0]["score"] >= r["classes"][1]["score"] >= r["classes"][2]["score"]
+        assert (r["frame"]["width"], r["frame"]["height"]) == (640, 480) and r["frame"]["roi"] is None
+        assert r["frame"]["timings"]["inferenceMs"] > 0
+    assert opened.errors == []

@@ -139,9 +139,9 @@ def test_run_errors_cross_to_the_page(page: OpenedPage, packaged: Callable[[str,
     pipe, x = digits_pipeline()
     url = packaged("test-import-errors", from_sklearn(pipe, x[:4], tmp_path / "d.onnx"))
     res = page.page.evaluate(RUN_IN_PAGE, [url, {"X": {"data": [0.0] * 10, "dims": [1, 10]}}])
-    assert res["error"]["name"] == "Error"
+    assert res["error"]["name"] == "RangeError"
     assert "dims [1,10] do not fit the model's shape [?,64]" in res["error"]["message"]
     res = page.page.evaluate(RUN_IN_PAGE, [url, {"x": {"data": [0.0] * 64, "dims": [1, 64]}}])
     assert "unknown input(s) 'x'" in res["error"]["message"]
     res = page.page.evaluate(RUN_IN_PAGE, ["/models/posenet/latest/", {}])
-    assert res["error"]["name"] == "ManifestError" and "task 'pose'" in res["error"]["message"]
+    assert res["error"]["name"] == "TaskError" and "task 'pose'" in res["error"]["message"]

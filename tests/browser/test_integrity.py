@@ -125,7 +125,10 @@ LOAD = """async (pkg) => {
     await d.dispose();
     return {ok: true, cache, progress, cached: await ew.listCachedModels()};
   } catch (err) {
-    return {ok: false, name: err.name, message: err.message, progress, cached: await ew.listCachedModels()};
+    return {ok: false, name: err.name, message: err.message, progress, cached: await ew.listCachedModels(),
+            // the class the page rebuilt from the worker's {name, message, stack}, and that stack
+            isClass: err instanceof ew[err.name], isEdgeward: err instanceof ew.EdgewardError,
+            causeStack: err.cause && err.cause.stack, pageStack: err.stack};
   }
 }"""
 
@@ -146,6 +149,10 @@ def test_bad_response_is_refused_not_cached_and_the_next_good_one_is_used(
     assert state.hits > hits, "the misbehaving server was not asked"
     assert bad["ok"] is False, bad
     assert bad["name"] == name and words in bad["message"], bad
+    assert bad["isClass"] and bad["isEdgeward"], f"{name} from the worker is not an instanceof {name} on the page"
+    # The worker's stack travels as `cause`: it names the worker's modules, where it was thrown.
+    assert "integrity.js" in bad["causeStack"] and "worker.js" in bad["causeStack"], bad["causeStack"]
+    assert "integrity.js" not in bad["pageStack"]
     assert "model.fp32.onnx" in bad["message"]
     assert bad["cached"] == []  # nothing entered the cache
 

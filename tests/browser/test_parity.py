@@ -13,8 +13,8 @@ from PIL import Image
 
 from edgeward.browser.harness import js_pose_options, package_url, run_in_page
 from edgeward.errors import ImageError
-from edgeward.runtime.model import Model
 from edgeward.runtime.samples import sample_path
+from edgeward.tasks.handles import TaskHandle
 from tests.browser.conftest import OpenedPage, harness_page
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,7 @@ def assert_same_poses(py: list[dict[str, Any]], js: list[dict[str, Any]]) -> int
 
 
 @pytest.mark.parametrize(("image", "opts"), CASES, ids=[f"{i}-{o}" for i, o in CASES])
-def test_browser_matches_python(harness: OpenedPage, posenet: Model, image: str, opts: dict[str, Any],
+def test_browser_matches_python(harness: OpenedPage, posenet: TaskHandle, image: str, opts: dict[str, Any],
                                 request: pytest.FixtureRequest) -> None:
     path: Path = request.getfixturevalue(image.split(".")[0])
     py = posenet.estimate_poses(path, **opts)
@@ -67,7 +67,7 @@ def test_browser_matches_python(harness: OpenedPage, posenet: Model, image: str,
 @pytest.mark.parametrize("image", ["astronaut", "camera"])
 def test_movenet_browser_matches_python(harness: OpenedPage, variant: str, image: str,
                                         request: pytest.FixtureRequest) -> None:
-    model: Model = request.getfixturevalue(variant)
+    model: TaskHandle = request.getfixturevalue(variant)
     path: Path = request.getfixturevalue(image)
     opts = {"max_poses": 1, "score_threshold": 0.2, "flip_horizontal": image == "camera"}
     py = model.estimate_poses(path, **opts)
@@ -75,7 +75,7 @@ def test_movenet_browser_matches_python(harness: OpenedPage, variant: str, image
     assert py and assert_same_poses(py, js["poses"]) >= 5
 
 
-def test_multipose_browser_matches_python_on_a_group_photo(harness: OpenedPage, movenet_multipose: Model,
+def test_multipose_browser_matches_python_on_a_group_photo(harness: OpenedPage, movenet_multipose: TaskHandle,
                                                            party_photo: np.ndarray) -> None:
     buf = io.BytesIO()
     Image.fromarray(party_photo).save(buf, format="PNG")
@@ -85,7 +85,7 @@ def test_multipose_browser_matches_python_on_a_group_photo(harness: OpenedPage, 
     assert len(py) >= 2 and assert_same_poses(py, js["poses"]) >= 10
 
 
-def test_single_and_one_thread_backends_agree(harness: OpenedPage, posenet: Model, camera: Path) -> None:
+def test_single_and_one_thread_backends_agree(harness: OpenedPage, posenet: TaskHandle, camera: Path) -> None:
     opts = {"max_poses": 1, "score_threshold": 0.3}
     one = run_in_page(harness.page, package_url("posenet"), camera.read_bytes(), js_pose_options(**opts),
                       {"numThreads": 1})
@@ -99,7 +99,7 @@ def test_non_image_bytes_give_an_image_error(harness: OpenedPage) -> None:
 
 
 @pytest.mark.parametrize("image", ["coffee.png", "chelsea.png", "motorcycle_left.png", "astronaut.png"])
-def test_detector_browser_matches_python(harness: OpenedPage, centernet: Model, image: str) -> None:
+def test_detector_browser_matches_python(harness: OpenedPage, centernet: TaskHandle, image: str) -> None:
     path = sample_path(image)
     py = centernet.detect(path, score_threshold=0.2)
     js = run_in_page(harness.page, package_url("centernet"), path.read_bytes(),

@@ -13,7 +13,7 @@ import pytest
 from edgeward.bench.camera import fit, write_y4m
 from edgeward.browser.chromium import fake_camera_args
 from edgeward.browser.harness import HARNESS_PATH, js_pose_options, package_url, run_in_page
-from edgeward.runtime.model import Model
+from edgeward.tasks.handles import TaskHandle
 from edgeward.tasks.roi import next_roi
 from tests.browser.conftest import OpenedPage
 from tests.browser.test_parity import assert_same_poses
@@ -69,7 +69,7 @@ def test_video_frames_match_the_bitmap_path(browser_page: Callable[..., OpenedPa
     assert opened.errors == []
 
 
-def test_track_pipelines_frames_and_matches_python(browser_page: Callable[..., OpenedPage], posenet: Model,
+def test_track_pipelines_frames_and_matches_python(browser_page: Callable[..., OpenedPage], posenet: TaskHandle,
                                                    still_camera: tuple[Path, np.ndarray]) -> None:
     camera, frame = still_camera
     opened = open_camera_page(browser_page, camera)
@@ -110,7 +110,7 @@ def test_track_pipelines_frames_and_matches_python(browser_page: Callable[..., O
     assert opened.errors == []
 
 
-def test_roi_estimate_and_rule_match_python(browser_page: Callable[..., OpenedPage], posenet: Model,
+def test_roi_estimate_and_rule_match_python(browser_page: Callable[..., OpenedPage], posenet: TaskHandle,
                                             tmp_path: Path) -> None:
     """A still image with an explicit roi: the same poses as Python; and nextRoi is the same rule."""
     from PIL import Image

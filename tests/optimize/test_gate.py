@@ -18,8 +18,9 @@ from edgeward.optimize.gate import (
     reference_inputs,
     summarize,
 )
-from edgeward.optimize.quantize import runner, session
 from edgeward.package.manifest import Manifest, PoseNetPostprocess, read_manifest
+from edgeward.runtime.session import build_session as session
+from edgeward.runtime.session import runner
 from edgeward.tasks.posenet import RawPose
 from edgeward.zoo.photos import heldout_photos
 

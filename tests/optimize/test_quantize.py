@@ -10,9 +10,11 @@ import pytest
 
 import edgeward
 from edgeward.optimize.gate import GateSpec, measure, reference_inputs
-from edgeward.optimize.quantize import QuantizeResult, Recipe, quantize_package, runner, session
+from edgeward.optimize.quantize import QuantizeResult, Recipe, quantize_package
 from edgeward.package.manifest import read_manifest
 from edgeward.runtime.samples import sample_path
+from edgeward.runtime.session import build_session as session
+from edgeward.runtime.session import runner
 from edgeward.zoo.photos import Photo, calibration_photos, heldout_photos, looks_alike
 
 

@@ -12,10 +12,10 @@ from PIL import Image
 
 from edgeward.errors import EdgewardError
 from edgeward.package.manifest import LetterboxPreprocess
-from edgeward.runtime.model import Model
 from edgeward.runtime.preprocess import Letterbox, letterbox
 from edgeward.runtime.samples import sample_path
 from edgeward.tasks.classify import top_k
+from edgeward.tasks.handles import TaskHandle
 from edgeward.zoo import efficientnet as recipe
 from edgeward.zoo.efficientnet_lite import EfficientNetLite0, SameConv2d
 
@@ -62,7 +62,7 @@ def test_architecture_loads_the_package_weights_strictly() -> None:
     assert sum(p.numel() for p in net.parameters()) == 4_652_008  # EfficientNet-Lite0: 4.65 M parameters
 
 
-def test_labels_come_from_the_installed_package(efficientnet: Model) -> None:
+def test_labels_come_from_the_installed_package(efficientnet: TaskHandle) -> None:
     labels = recipe.imagenet_labels()
     assert len(labels) == 1000 and labels[0] == "tench, Tinca tinca" and labels[281] == "tabby, tabby cat"
     assert efficientnet.manifest.labels == labels
@@ -72,7 +72,7 @@ def test_labels_come_from_the_installed_package(efficientnet: Model) -> None:
 
 
 @pytest.mark.parametrize(("image", "expected"), [("chelsea.png", CATS), ("coffee.png", COFFEE)])
-def test_efficientnet_finds_the_right_class(efficientnet: Model, image: str, expected: set[str]) -> None:
+def test_efficientnet_finds_the_right_class(efficientnet: TaskHandle, image: str, expected: set[str]) -> None:
     top = efficientnet.classify(sample_path(image), top_k=5)
     assert len(top) == 5 and expected & {r["label"] for r in top}, top
     assert top[0]["label"] in expected
@@ -80,7 +80,7 @@ def test_efficientnet_finds_the_right_class(efficientnet: Model, image: str, exp
     assert scores == sorted(scores, reverse=True) and 0.0 < sum(scores) <= 1.0 + 1e-6
 
 
-def test_efficientnet_probabilities_match_pytorch(efficientnet: Model) -> None:
+def test_efficientnet_probabilities_match_pytorch(efficientnet: TaskHandle) -> None:
     module = recipe.classifier()
     x = recipe.photo_input("coffee.png")
     with torch.no_grad():
@@ -91,7 +91,7 @@ def test_efficientnet_probabilities_match_pytorch(efficientnet: Model) -> None:
     assert efficientnet.manifest.provenance.parity_max_abs_diff["probabilities"] < 1e-5
 
 
-def test_embedding_is_the_penultimate_features(efficientnet: Model) -> None:
+def test_embedding_is_the_penultimate_features(efficientnet: TaskHandle) -> None:
     cat = efficientnet.embed(sample_path("chelsea.png"))
     cat2 = efficientnet.embed(np.ascontiguousarray(np.fliplr(np.asarray(Image.open(sample_path("chelsea.png"))))))
     cup = efficientnet.embed(sample_path("coffee.png"))
@@ -103,7 +103,7 @@ def test_embedding_is_the_penultimate_features(efficientnet: Model) -> None:
     assert cos(cat, cat2) > cos(cat, cup)  # a mirrored cat is nearer the cat than a cup is
 
 
-def test_classify_errors(efficientnet: Model, posenet: Model) -> None:
+def test_classify_errors(efficientnet: TaskHandle, posenet: TaskHandle) -> None:
     with pytest.raises(EdgewardError, match="top_k must be an integer >= 1, got 0"):
         efficientnet.classify(sample_path("coffee.png"), top_k=0)
     with pytest.raises(EdgewardError, match="not a classifier"):
@@ -114,7 +114,7 @@ def test_classify_errors(efficientnet: Model, posenet: Model) -> None:
         efficientnet.classify("/nonexistent/photo.png")
 
 
-def test_cli_classify_table_json_and_errors(efficientnet: Model, coffee: Path) -> None:
+def test_cli_classify_table_json_and_errors(efficientnet: TaskHandle, coffee: Path) -> None:
     from typer.testing import CliRunner
 
     from edgeward.cli import app

@@ -7,8 +7,8 @@ import pytest
 
 from edgeward.errors import EdgewardError
 from edgeward.runtime.image import load_image
-from edgeward.runtime.model import Model
 from edgeward.runtime.samples import sample_path
+from edgeward.tasks.handles import TaskHandle
 from edgeward.tasks.nms import iou, nms
 
 
@@ -32,7 +32,7 @@ def test_nms_is_class_wise_and_keeps_score_order() -> None:
     ("astronaut.png", "person"), ("coffee.png", "cup"), ("chelsea.png", "cat"),
     ("motorcycle_left.png", "motorcycle"),
 ])
-def test_centernet_finds_the_obvious_object(centernet: Model, image: str, label: str) -> None:
+def test_centernet_finds_the_obvious_object(centernet: TaskHandle, image: str, label: str) -> None:
     found = centernet.detect(sample_path(image))
     assert found and found[0]["label"] == label
     h, w = load_image(sample_path(image)).shape[:2]
@@ -42,7 +42,7 @@ def test_centernet_finds_the_obvious_object(centernet: Model, image: str, label:
     assert [d["score"] for d in found] == sorted((d["score"] for d in found), reverse=True)
 
 
-def test_detect_arguments(centernet: Model, posenet: Model) -> None:
+def test_detect_arguments(centernet: TaskHandle, posenet: TaskHandle) -> None:
     with pytest.raises(EdgewardError, match="iou_threshold"):
         centernet.detect(sample_path("coffee.png"), iou_threshold=2)
     with pytest.raises(EdgewardError, match="not a detector"):

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgeward.runtime.model import Model
+from edgeward.tasks.handles import TaskHandle
 from edgeward.tasks.movenet import decode_movenet
 
 
@@ -29,10 +29,10 @@ def test_decode_multipose_uses_box_score_and_orders_best_first() -> None:
 
 @pytest.mark.parametrize("image", ["astronaut", "camera"])
 @pytest.mark.parametrize("variant", ["movenet_lightning", "movenet_thunder"])
-def test_movenet_agrees_with_posenet(posenet: Model, image: str, variant: str,
+def test_movenet_agrees_with_posenet(posenet: TaskHandle, image: str, variant: str,
                                      request: pytest.FixtureRequest) -> None:
     path: Path = request.getfixturevalue(image)
-    movenet: Model = request.getfixturevalue(variant)
+    movenet: TaskHandle = request.getfixturevalue(variant)
     a = posenet.estimate_poses(path, score_threshold=0.2)[0]["keypoints"]
     b = movenet.estimate_poses(path, score_threshold=0.2)[0]["keypoints"]
     both = [(p, q) for p, q in zip(a, b, strict=True) if p["score"] >= 0.5 and q["score"] >= 0.5]
@@ -42,7 +42,7 @@ def test_movenet_agrees_with_posenet(posenet: Model, image: str, variant: str,
         assert np.hypot(p["x"] - q["x"], p["y"] - q["y"]) <= 15, (p, q)
 
 
-def test_multipose_raw_rows_are_keypoints_then_a_box(movenet_multipose: Model, astronaut: Path) -> None:
+def test_multipose_raw_rows_are_keypoints_then_a_box(movenet_multipose: TaskHandle, astronaut: Path) -> None:
     """The decoder's layout assumption, checked on the real model's output: [1, 6, 17·3 + 5] rows
     of (y, x, score) normalised to the input, then ymin, xmin, ymax, xmax, score."""
     from edgeward.runtime.image import load_image
@@ -62,7 +62,7 @@ def test_multipose_raw_rows_are_keypoints_then_a_box(movenet_multipose: Model, a
 
 
 @pytest.mark.parametrize("image", ["astronaut", "camera"])
-def test_multipose_finds_the_single_person(movenet_multipose: Model, movenet_thunder: Model, image: str,
+def test_multipose_finds_the_single_person(movenet_multipose: TaskHandle, movenet_thunder: TaskHandle, image: str,
                                            request: pytest.FixtureRequest) -> None:
     """Its best pose is the same person Thunder sees: the face keypoints agree within 10 px.
     (Shoulders are placed differently by the two models on these photos, up to ~35 px.)"""
@@ -78,7 +78,8 @@ def test_multipose_finds_the_single_person(movenet_multipose: Model, movenet_thu
         assert np.hypot(p["x"] - q["x"], p["y"] - q["y"]) <= 10, (p, q)
 
 
-def test_multipose_finds_several_people_in_a_group_photo(movenet_multipose: Model, party_photo: np.ndarray) -> None:
+def test_multipose_finds_several_people_in_a_group_photo(movenet_multipose: TaskHandle,
+                                                         party_photo: np.ndarray) -> None:
     poses = movenet_multipose.estimate_poses(party_photo, max_poses=6, score_threshold=0.2)
     assert len(poses) >= 2
     centres = []

@@ -10,7 +10,7 @@ from PIL import Image
 
 from edgeward.errors import EdgewardError, ImageError
 from edgeward.runtime.image import load_image
-from edgeward.runtime.model import Model
+from edgeward.tasks.handles import TaskHandle
 
 NAMES = ["nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
          "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
@@ -21,7 +21,7 @@ def by_name(pose: dict) -> dict[str, dict]:
     return {k["name"]: k for k in pose["keypoints"]}
 
 
-def test_astronaut_face_and_shoulders(posenet: Model, astronaut: Path) -> None:
+def test_astronaut_face_and_shoulders(posenet: TaskHandle, astronaut: Path) -> None:
     poses = posenet.estimate_poses(astronaut, score_threshold=0.3)
     assert len(poses) == 1
     kp = by_name(poses[0])
@@ -34,13 +34,13 @@ def test_astronaut_face_and_shoulders(posenet: Model, astronaut: Path) -> None:
     assert min(kp[n]["score"] for n in ("nose", "left_eye", "right_eye")) > 0.9
 
 
-def test_default_threshold_drops_low_scoring_pose(posenet: Model, astronaut: Path, camera: Path) -> None:
+def test_default_threshold_drops_low_scoring_pose(posenet: TaskHandle, astronaut: Path, camera: Path) -> None:
     # The astronaut is half-length: her legs are out of frame, so her pose scores below 0.5.
     assert posenet.estimate_poses(astronaut) == []
     assert len(posenet.estimate_poses(camera)) == 1
 
 
-def test_keypoints_map_back_through_letterbox(posenet: Model, astronaut: Path) -> None:
+def test_keypoints_map_back_through_letterbox(posenet: TaskHandle, astronaut: Path) -> None:
     """The same photo padded into a wide canvas and scaled gives the same keypoints, moved.
 
     In the wide canvas the person gets half the model's input resolution, hence a few px of slack."""
@@ -55,7 +55,7 @@ def test_keypoints_map_back_through_letterbox(posenet: Model, astronaut: Path) -
         assert abs(moved[name]["y"] / 2 - base[name]["y"]) < 6, name
 
 
-def test_flip_mirrors_x_only(posenet: Model, camera: Path) -> None:
+def test_flip_mirrors_x_only(posenet: TaskHandle, camera: Path) -> None:
     plain = posenet.estimate_poses(camera)[0]
     flipped = posenet.estimate_poses(camera, flip_horizontal=True)[0]
     for a, b in zip(plain["keypoints"], flipped["keypoints"], strict=True):
@@ -63,7 +63,7 @@ def test_flip_mirrors_x_only(posenet: Model, camera: Path) -> None:
         assert b["x"] == pytest.approx(511 - a["x"]) and b["y"] == a["y"]
 
 
-def test_multi_pose_finds_the_person(posenet: Model, camera: Path) -> None:
+def test_multi_pose_finds_the_person(posenet: TaskHandle, camera: Path) -> None:
     poses = posenet.estimate_poses(camera, max_poses=5, score_threshold=0.3)
     assert 1 <= len(poses) <= 5
     assert poses == sorted(poses, key=lambda p: -p["score"]) or len(poses) == 1
@@ -72,7 +72,7 @@ def test_multi_pose_finds_the_person(posenet: Model, camera: Path) -> None:
     assert abs(kp["nose"]["x"] - single["nose"]["x"]) < 2 and abs(kp["nose"]["y"] - single["nose"]["y"]) < 2
 
 
-def test_bad_arguments(posenet: Model, tmp_path: Path, camera: Path) -> None:
+def test_bad_arguments(posenet: TaskHandle, tmp_path: Path, camera: Path) -> None:
     with pytest.raises(ImageError, match="no such file"):
         posenet.estimate_poses(tmp_path / "missing.jpg")
     with pytest.raises(EdgewardError, match="max_poses must be at least 1"):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from edgeward.errors import EdgewardError
-from edgeward.runtime.model import Model
+from edgeward.tasks.handles import TaskHandle
 from edgeward.tasks.roi import check_roi, next_roi
 
 SIZE = (385, 385)
@@ -74,7 +74,7 @@ def small_person(tmp_path_factory: pytest.TempPathFactory, astronaut: Path) -> P
     return path
 
 
-def test_estimate_on_a_crop_returns_whole_image_coordinates(posenet: Model, small_person: Path,
+def test_estimate_on_a_crop_returns_whole_image_coordinates(posenet: TaskHandle, small_person: Path,
                                                             tmp_path: Path) -> None:
     from PIL import Image
 
@@ -97,7 +97,7 @@ def test_estimate_on_a_crop_returns_whole_image_coordinates(posenet: Model, smal
         assert abs(a["x"] - b["x"]) <= 8 and abs(a["y"] - b["y"]) <= 8, (a, b)
 
 
-def test_flip_with_a_crop_mirrors_in_the_whole_frame(posenet: Model, small_person: Path) -> None:
+def test_flip_with_a_crop_mirrors_in_the_whole_frame(posenet: TaskHandle, small_person: Path) -> None:
     roi = (480, 200, 880, 600)
     plain = posenet.estimate_poses(small_person, score_threshold=0.0, roi=roi)
     flipped = posenet.estimate_poses(small_person, score_threshold=0.0, roi=roi, flip_horizontal=True)
@@ -105,6 +105,6 @@ def test_flip_with_a_crop_mirrors_in_the_whole_frame(posenet: Model, small_perso
         assert b["x"] == pytest.approx(959 - a["x"]) and b["y"] == pytest.approx(a["y"])
 
 
-def test_roi_outside_the_image_is_an_error(posenet: Model, astronaut: Path) -> None:
+def test_roi_outside_the_image_is_an_error(posenet: TaskHandle, astronaut: Path) -> None:
     with pytest.raises(EdgewardError, match="not inside the 512x512 image"):
         posenet.estimate_poses(astronaut, roi=(0, 0, 600, 600))

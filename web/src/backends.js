@@ -31,7 +31,7 @@ export function wasmThreads(options = {}) {
 
 /** A WebGPU adapter, or null and the reason there is none. */
 export async function probeWebGPU() {
-  const gpu = scope().navigator?.gpu;
+  const gpu = /** @type {any} */ (scope().navigator)?.gpu; // WebGPU types are not in TypeScript's lib
   if (!gpu) return { adapter: null, reason: 'navigator.gpu is not available' };
   try {
     const adapter = await gpu.requestAdapter();

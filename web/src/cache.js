@@ -168,6 +168,7 @@ export async function clearCachedModels(sha256s = null, { storage = globalThis.c
  * is not exposed in workers). Returns true / false, or null where the API does not exist.
  */
 export async function requestPersistentStorage() {
+  /** @type {(StorageManager & {persist?: () => Promise<boolean>}) | undefined} */ // no persist() in workers
   const storage = globalThis.navigator?.storage;
   try {
     if (storage?.persist) return await storage.persist();

@@ -3,6 +3,7 @@
 //   const detector = await createPoseDetector('/models/posenet/1.0.0/', {backend, numThreads, variant});
 //   const poses = await detector.estimatePoses(source, {maxPoses, scoreThreshold, nmsRadius, flipHorizontal});
 //   const tracker = detector.track(video, (poses, frame) => draw(poses), {roi: true});  // video; tracker.stop()
+//   (createDetector and createClassifier handles have the same track(), with their own options)
 //   detector.backend   // {name: 'wasm' | 'webgpu', threads, reason, variant}
 //   detector.manifest  // the validated manifest
 //   detector.dispose();
@@ -11,10 +12,10 @@
 // to the Python runtime's `edgeward.tasks.pose.estimate_poses`.
 
 import { requestPersistentStorage } from './cache.js';
+import { ImageError, TaskError, WorkerError } from './errors.js';
 import * as protocol from './protocol.js';
 import { normalizeClassifyOptions } from './tasks/classify.js';
-import { normalizeDetectOptions } from './tasks/detect.js';
-import { normalizePoseOptions } from './tasks/pose.js';
+import { TASKS } from './tasks/index.js';
 import { nextRoi } from './tasks/roi.js';
 import { runVideoLoop } from './video-loop.js';
 
@@ -25,9 +26,29 @@ export { DEFAULT_POSE_OPTIONS } from './tasks/pose.js';
 export { DEFAULT_ROI_OPTIONS, nextRoi } from './tasks/roi.js';
 export { DEFAULT_IN_FLIGHT, runVideoLoop } from './video-loop.js';
 export { clearCachedModels, listCachedModels, requestPersistentStorage } from './cache.js';
-export { DownloadError, IntegrityError } from './integrity.js';
+export {
+  BrowserError, ConversionError, DownloadError, EdgewardError, ImageError, IntegrityError, ManifestError,
+  ModelFormatError, PackageNotFoundError, TaskError, ToolMissingError, VerificationError, WorkerError,
+} from './errors.js';
+export { TASKS } from './tasks/index.js';
 
 const { MSG } = protocol;
+
+/**
+ * Options of createPoseDetector, createDetector, createClassifier and loadModel (defaults: `env`).
+ * @typedef {object} LoadOptions
+ * @property {'webgpu' | 'wasm'} [backend]  default: WebGPU → WASM threads → WASM
+ * @property {number} [numThreads]  WASM threads
+ * @property {'fp32' | 'fp16' | 'int8'} [variant]  default: the first the package has
+ * @property {string} [workerUrl]
+ * @property {(progress: {file: string, loaded: number, total: number, cached?: boolean}) => void} [onProgress]
+ * @property {boolean} [persistStorage]
+ */
+
+/**
+ * What the runtime takes as an image: a <video>, <img>, <canvas>, ImageBitmap, VideoFrame, Blob / File...
+ * @typedef {ImageBitmapSource | VideoFrame} ImageSource
+ */
 
 /** Documented defaults for createPoseDetector options. */
 export const env = Object.freeze({
@@ -43,6 +64,8 @@ export const env = Object.freeze({
  * Any supported source → a frame the worker can own (it is transferred): a VideoFrame for a playing
  * <video> where the browser has VideoFrame (no copy on this thread: the worker converts it straight
  * into its reused pixel buffer), else an ImageBitmap.
+ * @param {ImageSource} source
+ * @returns {Promise<VideoFrame | ImageBitmap>}
  */
 export async function toFrame(source) {
   if (typeof VideoFrame !== 'undefined') {
@@ -58,23 +81,23 @@ export async function toFrame(source) {
   return toImageBitmap(source);
 }
 
-/** Any supported source → an ImageBitmap the worker can own (it is transferred). */
+/**
+ * Any supported source → an ImageBitmap the worker can own (it is transferred).
+ * @param {ImageSource} source
+ * @returns {Promise<ImageBitmap>}
+ */
 export async function toImageBitmap(source) {
   if (typeof ImageBitmap !== 'undefined' && source instanceof ImageBitmap) return source;
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
     try {
       return await createImageBitmap(source, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
     } catch (err) {
-      const name = source.name ? `'${source.name}'` : 'the file';
-      const e = new Error(`${name} is not a readable image (${source.type || 'unknown type'}): ${err.message}`);
-      e.name = 'ImageError';
-      throw e;
+      const name = source instanceof File ? `'${source.name}'` : 'the file';
+      throw new ImageError(`${name} is not a readable image (${source.type || 'unknown type'}): ${err.message}`, { cause: err });
     }
   }
   if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement && source.readyState < 2) {
-    const e = new Error('the video has no frame yet (readyState < HAVE_CURRENT_DATA)');
-    e.name = 'ImageError';
-    throw e;
+    throw new ImageError('the video has no frame yet (readyState < HAVE_CURRENT_DATA)');
   }
   return createImageBitmap(source);
 }
@@ -87,9 +110,9 @@ class RpcWorker {
     this.worker.onmessage = (event) => this._receive(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault?.();
-      this._failAll({ name: 'WorkerError', message: event.message || 'the inference worker failed to start' });
+      this._failAll(new WorkerError(event.message || 'the inference worker failed to start'));
     };
-    this.worker.onmessageerror = () => this._failAll({ name: 'WorkerError', message: 'a worker message could not be read' });
+    this.worker.onmessageerror = () => this._failAll(new WorkerError('a worker message could not be read'));
   }
 
   call(make, transfer = [], onProgress = null) {
@@ -117,12 +140,12 @@ class RpcWorker {
   }
 
   _failAll(error) {
-    for (const p of this.pending.values()) p.reject(protocol.deserializeError(error));
+    for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
   }
 
   terminate() {
-    this._failAll({ name: 'AbortError', message: 'the detector was disposed' });
+    this._failAll(new DOMException('the model was disposed', 'AbortError'));
     this.worker.terminate();
   }
 }
@@ -138,7 +161,7 @@ function taskHandle(rpc, ready) {
     lastTimings: null,
     get disposed() { return disposed; },
     checkOpen() {
-      if (disposed) throw Object.assign(new Error('the model was disposed'), { name: 'AbortError' });
+      if (disposed) throw new DOMException('the model was disposed', 'AbortError');
     },
     async dispose() {
       if (disposed) return;
@@ -210,21 +233,38 @@ function trackOn(handle, rpc, normalize, pick, video, onResult, options = {}) {
 function requireTask(rpc, ready, packageUrl, tasks) {
   if (!tasks.includes(ready.manifest.task)) {
     rpc.terminate();
-    const err = new Error(`${packageUrl}: a '${ready.manifest.task}' package, not ${tasks.join(' or ')} (this one is task '${ready.manifest.task}')`);
-    err.name = 'ManifestError';
-    throw err;
+    const wanted = tasks.map((t) => `${t} (${TASKS[t].factory})`).join(' or ');
+    throw new TaskError(`${packageUrl}: a package of task '${ready.manifest.task}', not ${wanted}; open it with ${TASKS[ready.manifest.task]?.factory ?? 'a newer runtime'}()`);
   }
 }
 
-export async function createPoseDetector(packageUrl, options = {}) {
+/**
+ * Open a package of task `name` (tasks/index.js): the handle gets the task's method (e.g.
+ * estimatePoses) and track(), both taking the task's options.
+ */
+async function openTask(packageUrl, name, options) {
   const { rpc, ready } = await openWorker(packageUrl, options);
-  requireTask(rpc, ready, packageUrl, ['pose']);
+  requireTask(rpc, ready, packageUrl, [name]);
+  const task = TASKS[name];
   const handle = taskHandle(rpc, ready);
-  handle.estimatePoses = async (source, poseOptions = {}) =>
-    (await estimateOn(handle, rpc, source, normalizePoseOptions(poseOptions))).poses;
-  handle.track = (video, onPoses, options = {}) =>
-    trackOn(handle, rpc, normalizePoseOptions, (r) => r.poses, video, onPoses, options);
-  return handle;
+  handle[task.method] = async (source, taskOptions = {}) =>
+    (await estimateOn(handle, rpc, source, task.normalize(taskOptions)))[task.result];
+  handle.track = (video, onResult, trackOptions = {}) =>
+    trackOn(handle, rpc, task.normalize, (r) => r[task.result], video, onResult, trackOptions);
+  return { handle, rpc };
+}
+
+/**
+ * A pose detector (a package of task 'pose', e.g. '/models/posenet/latest/'):
+ *
+ *   const detector = await createPoseDetector('/models/posenet/latest/');
+ *   const poses = await detector.estimatePoses(source, {maxPoses: 1, scoreThreshold: 0.5, nmsRadius: 20});
+ *   const tracker = detector.track(video, (poses, frame) => draw(poses), {roi: true});
+ * @param {string | URL} packageUrl  the package folder, e.g. '/models/NAME/latest/'
+ * @param {LoadOptions} [options]
+ */
+export async function createPoseDetector(packageUrl, options = {}) {
+  return (await openTask(packageUrl, 'pose', options)).handle;
 }
 
 /**
@@ -233,16 +273,11 @@ export async function createPoseDetector(packageUrl, options = {}) {
  *   const detector = await createDetector('/models/centernet/latest/');
  *   const found = await detector.detect(source, {scoreThreshold: 0.3, iouThreshold: 0.5, maxDetections: 20});
  *   // [{label, class_id, score, box: [x1, y1, x2, y2]}] in the source's pixels, best first
+ * @param {string | URL} packageUrl  the package folder, e.g. '/models/NAME/latest/'
+ * @param {LoadOptions} [options]
  */
 export async function createDetector(packageUrl, options = {}) {
-  const { rpc, ready } = await openWorker(packageUrl, options);
-  requireTask(rpc, ready, packageUrl, ['detect']);
-  const handle = taskHandle(rpc, ready);
-  handle.detect = async (source, detectOptions = {}) =>
-    (await estimateOn(handle, rpc, source, normalizeDetectOptions(detectOptions))).detections;
-  handle.track = (video, onDetections, options = {}) =>
-    trackOn(handle, rpc, normalizeDetectOptions, (r) => r.detections, video, onDetections, options);
-  return handle;
+  return (await openTask(packageUrl, 'detect', options)).handle;
 }
 
 /**
@@ -250,15 +285,16 @@ export async function createDetector(packageUrl, options = {}) {
  *
  *   const classifier = await createClassifier('/models/efficientnet-lite0/latest/');
  *   const classes = await classifier.classify(source, {topK: 5});
- *   // [{label, class_id, score}] best first (equal scores in class-id order), as Python's Model.classify
+ *   // [{label, class_id, score}] best first (equal scores in class-id order), as Python's classify()
  *   const features = await classifier.embed(source);  // Float32Array: the penultimate features (1280)
+ *   const tracker = classifier.track(video, (classes, frame) => show(classes), {topK: 5});  // video
+ * @param {string | URL} packageUrl  the package folder, e.g. '/models/NAME/latest/'
+ * @param {LoadOptions} [options]
  */
 export async function createClassifier(packageUrl, options = {}) {
-  const { rpc, ready } = await openWorker(packageUrl, options);
-  requireTask(rpc, ready, packageUrl, ['classify']);
-  const handle = taskHandle(rpc, ready);
-  handle.classify = async (source, classifyOptions = {}) =>
-    (await estimateOn(handle, rpc, source, normalizeClassifyOptions({ ...classifyOptions, embedding: false }))).classes;
+  const { handle, rpc } = await openTask(packageUrl, 'classify', options);
+  const classify = handle.classify;
+  handle.classify = (source, classifyOptions = {}) => classify(source, { ...classifyOptions, embedding: false });
   handle.embed = async (source) =>
     (await estimateOn(handle, rpc, source, normalizeClassifyOptions({ topK: 1, embedding: true }))).embedding;
   return handle;
@@ -295,6 +331,8 @@ async function openWorker(packageUrl, options = {}) {
  *
  * `data` may be a typed array of the input's dtype or a plain array of numbers; `dims` defaults to
  * the manifest's shape. The names, dtypes and shapes are in `model.manifest.inputs` / `.outputs`.
+ * @param {string | URL} packageUrl  the package folder, e.g. '/models/NAME/latest/'
+ * @param {LoadOptions} [options]
  */
 export async function loadModel(packageUrl, options = {}) {
   const { rpc, ready } = await openWorker(packageUrl, options);

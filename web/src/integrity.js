@@ -5,19 +5,9 @@
 //   DownloadError   no usable response: network failure, HTTP status other than 200, an HTML page
 //                   where a model file was expected, or a body cut short
 
-export class IntegrityError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'IntegrityError';
-  }
-}
+import { DownloadError, IntegrityError } from './errors.js';
 
-export class DownloadError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'DownloadError';
-  }
-}
+export { DownloadError, IntegrityError };
 
 export async function sha256Hex(buffer) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', buffer));

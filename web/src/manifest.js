@@ -2,20 +2,77 @@
 // model by `edgeward schema`). A field the runtime does not understand is an error naming it.
 // The validator handles the JSON-Schema subset pydantic emits: type, properties, required,
 // additionalProperties (false or a schema), propertyNames, items, enum, const, pattern,
-// minLength/maxLength, minItems/maxItems, minimum/maximum/exclusive*, anyOf, oneOf, $ref to $defs.
-// Missing properties with a `default` are filled in, as pydantic does.
+// minLength/maxLength, minItems/maxItems, minimum/maximum/exclusive*, anyOf, oneOf (with
+// pydantic's `discriminator`: the tag must be present and names the one form to check), $ref to
+// $defs. Missing properties with a `default` are filled in, as pydantic does. One rule is not in
+// the JSON Schema (a pydantic model validator): every task but 'tensor' needs preprocess and
+// postprocess. web/test/manifest.test.js checks all of it against pydantic, rule by rule.
+
+import { ManifestError } from './errors.js';
+
+export { ManifestError };
 
 export const MANIFEST_FILE = 'manifest.json';
 
-export class ManifestError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'ManifestError';
-  }
-}
+/**
+ * A JSON Schema node (the subset pydantic emits).
+ * @typedef {{[keyword: string]: any}} Schema
+ */
 
+/**
+ * A validated package manifest (fields as in src/edgeward/package/manifest.py; defaults filled in).
+ * @typedef {object} Manifest
+ * @property {1} schema_version
+ * @property {string} name
+ * @property {string} version
+ * @property {'pose' | 'detect' | 'classify' | 'tensor'} task
+ * @property {{[variant: string]: FileEntry}} files  keys 'fp32' | 'fp16' | 'int8'
+ * @property {TensorSpec[]} inputs
+ * @property {TensorSpec[]} outputs
+ * @property {Preprocess | null} preprocess  null only for task 'tensor'
+ * @property {Postprocess | null} postprocess  null only for task 'tensor'
+ * @property {string[] | null} labels
+ * @property {{[key: string]: any}} provenance
+ * @property {string} license
+ */
+
+/**
+ * @typedef {object} FileEntry
+ * @property {string} path
+ * @property {string} sha256
+ * @property {number} bytes
+ * @property {{[key: string]: any} | null} [report]
+ */
+
+/**
+ * @typedef {object} TensorSpec
+ * @property {string} name
+ * @property {'float32' | 'float16' | 'int32' | 'int64' | 'uint8' | 'bool'} dtype
+ * @property {(number | null)[]} shape
+ * @property {'NHWC' | 'NCHW' | null} [layout]
+ */
+
+/**
+ * @typedef {object} Preprocess
+ * @property {'letterbox' | 'center_crop'} [resize]
+ * @property {number[]} size  [height, width]
+ * @property {number} scale
+ * @property {number} offset
+ * @property {number} [pad_value]
+ */
+
+/**
+ * Postprocess: one of the kinds 'posenet', 'movenet', 'centernet', 'classify' (see the schema).
+ * @typedef {{kind: string, [field: string]: any}} Postprocess
+ */
+
+/** @type {Promise<Schema> | null} */
 let schemaPromise = null;
 
+/**
+ * manifest.schema.json, fetched once from next to this module.
+ * @returns {Promise<Schema>}
+ */
 export function loadSchema() {
   if (!schemaPromise) {
     const url = new URL('./manifest.schema.json', import.meta.url);
@@ -28,8 +85,14 @@ export function loadSchema() {
   return schemaPromise;
 }
 
-/** Fetch `${packageUrl}manifest.json`, validate it, return it with defaults filled in. */
-export async function fetchManifest(packageUrl, fetchImpl = fetch) {
+/**
+ * Fetch `${packageUrl}manifest.json`, validate it, return it with defaults filled in.
+ * @param {string | URL} packageUrl  the package folder, ending in '/'
+ * @param {typeof fetch} [fetchImpl]
+ * @param {Schema} [schema]  default: manifest.schema.json next to this module
+ * @returns {Promise<Manifest>}
+ */
+export async function fetchManifest(packageUrl, fetchImpl = fetch, schema = undefined) {
   const url = new URL(MANIFEST_FILE, packageUrl).href;
   let response;
   try {
@@ -44,16 +107,36 @@ export async function fetchManifest(packageUrl, fetchImpl = fetch) {
   } catch (err) {
     throw new ManifestError(`${url}: not valid JSON (${err.message})`);
   }
-  return validateManifest(data, await loadSchema(), url);
+  return validateManifest(data, schema ?? await loadSchema(), url);
 }
 
-/** Throws ManifestError naming every bad field; returns a normalised copy. */
+/**
+ * Throws ManifestError naming every bad field; returns a normalised copy (defaults filled in).
+ * @param {unknown} data  the parsed manifest.json
+ * @param {Schema} schema  manifest.schema.json
+ * @param {string} [source]  named at the start of the error message
+ * @returns {Manifest}
+ */
 export function validateManifest(data, schema, source = MANIFEST_FILE) {
+  /** @type {string[]} */
   const errors = [];
   const value = check(data, schema, [], schema, errors);
+  if (!errors.length) checkTaskNeedsProcessing(value, errors);
   if (errors.length) throw new ManifestError(`${source}: ${errors.join('; ')}`);
   return value;
 }
+
+// The pydantic model validator Manifest._task_needs_processing (not expressible in the JSON Schema).
+function checkTaskNeedsProcessing(manifest, errors) {
+  if (manifest.task === 'tensor') return;
+  for (const key of ['preprocess', 'postprocess']) {
+    if (manifest[key] === null || manifest[key] === undefined) {
+      errors.push(`field '${key}': task '${manifest.task}' needs it (only task 'tensor' has none)`);
+    }
+  }
+}
+
+const hasOwn = (obj, key) => Object.prototype.hasOwnProperty.call(obj, key);
 
 const fieldName = (path) => path.join('.') || '<root>';
 
@@ -74,7 +157,7 @@ function resolve(schema, root) {
   let s = schema;
   while (s && s.$ref) {
     const m = /^#\/\$defs\/(.+)$/.exec(s.$ref);
-    if (!m || !root.$defs || !root.$defs[m[1]]) throw new ManifestError(`schema: unresolvable $ref '${s.$ref}'`);
+    if (!m || !root.$defs || !hasOwn(root.$defs, m[1])) throw new ManifestError(`schema: unresolvable $ref '${s.$ref}'`);
     s = root.$defs[m[1]];
   }
   return s;
@@ -133,10 +216,11 @@ function checkArray(value, schema, path, root, errors) {
 }
 
 function checkObject(value, schema, path, root, errors) {
+  // Own properties only: names such as 'constructor' or '__proto__' are fields like any other.
   const props = schema.properties || {};
-  const out = {};
+  const out = [];
   for (const key of schema.required || []) {
-    if (!(key in value)) errors.push(`missing field '${fieldName([...path, key])}'`);
+    if (!hasOwn(value, key)) errors.push(`missing field '${fieldName([...path, key])}'`);
   }
   for (const [key, v] of Object.entries(value)) {
     const p = [...path, key];
@@ -145,20 +229,21 @@ function checkObject(value, schema, path, root, errors) {
       check(key, schema.propertyNames, p, root, nameErrors);
       if (nameErrors.length) { errors.push(`unknown field '${fieldName(p)}'`); continue; }
     }
-    if (key in props) out[key] = check(v, props[key], p, root, errors);
+    if (hasOwn(props, key)) out.push([key, check(v, props[key], p, root, errors)]);
     else if (schema.additionalProperties === false) errors.push(`unknown field '${fieldName(p)}'`);
     else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
-      out[key] = check(v, schema.additionalProperties, p, root, errors);
-    } else out[key] = v;
+      out.push([key, check(v, schema.additionalProperties, p, root, errors)]);
+    } else out.push([key, v]);
   }
   for (const [key, sub] of Object.entries(props)) {
     const s = resolve(sub, root);
-    if (!(key in value) && s && 'default' in s) out[key] = structuredClone(s.default);
+    if (!hasOwn(value, key) && s && hasOwn(s, 'default')) out.push([key, structuredClone(s.default)]);
   }
-  return out;
+  return Object.fromEntries(out); // own data properties, whatever their names
 }
 
 function checkAlternatives(value, schema, path, root, errors) {
+  if (schema.discriminator && typeOf(value) === 'object') return checkTagged(value, schema, path, root, errors);
   const branches = schema.anyOf || schema.oneOf;
   const tried = branches.map((b) => {
     const errs = [];
@@ -175,4 +260,21 @@ function checkAlternatives(value, schema, path, root, errors) {
   if (fitting.length === 1) errors.push(...fitting[0].errors);
   else errors.push(`field '${fieldName(path)}': matches none of the allowed forms`);
   return value;
+}
+
+// pydantic's discriminated union: the tag property must be there (its default does not count) and
+// picks the one form the object is checked against, so errors name that form's fields.
+function checkTagged(value, schema, path, root, errors) {
+  const { propertyName: tag, mapping = {} } = schema.discriminator;
+  const where = fieldName([...path, tag]);
+  if (!hasOwn(value, tag)) {
+    errors.push(`missing field '${where}' (one of ${Object.keys(mapping).map((k) => `'${k}'`).join(', ')})`);
+    return value;
+  }
+  const kind = value[tag];
+  if (typeof kind !== 'string' || !hasOwn(mapping, kind)) {
+    errors.push(`field '${where}': expected one of ${Object.keys(mapping).map((k) => JSON.stringify(k)).join(', ')}, got ${JSON.stringify(kind)}`);
+    return value;
+  }
+  return check(value, { $ref: mapping[kind] }, path, root, errors);
 }

@@ -8,9 +8,22 @@
 // is padded), the rule otherwise the same.
 // The image's alpha channel is dropped. Buffers are reused across frames of the same size.
 
+import { ManifestError } from './errors.js';
+
 export class Letterbox {
+  /**
+   * @param {number} scale  image pixels → model-input pixels
+   * @param {number} padX  model-input pixels left of the image (negative: cropped)
+   * @param {number} padY
+   * @param {number} imageW
+   * @param {number} imageH
+   */
   constructor(scale, padX, padY, imageW, imageH) {
-    Object.assign(this, { scale, padX, padY, imageW, imageH });
+    this.scale = scale;
+    this.padX = padX;
+    this.padY = padY;
+    this.imageW = imageW;
+    this.imageH = imageH;
   }
 
   static fit(imageW, imageH, outW, outH, cover = false) {
@@ -49,10 +62,11 @@ function axis(nOut, pad, s, nIn) {
 export class Preprocessor {
   constructor(spec) {
     if (spec.resize !== undefined && spec.resize !== 'letterbox' && spec.resize !== 'center_crop') {
-      throw new Error(`preprocess.resize '${spec.resize}' is not supported`);
+      throw new ManifestError(`field 'preprocess.resize': '${spec.resize}' is not supported`);
     }
     this.cover = spec.resize === 'center_crop';
-    [this.outH, this.outW] = spec.size;
+    this.outH = spec.size[0];
+    this.outW = spec.size[1];
     this.scale = spec.scale;
     this.offset = spec.offset;
     this.padValue = spec.pad_value ?? 0.0;

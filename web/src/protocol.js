@@ -1,7 +1,11 @@
 // Every message that crosses between the page (edgeward.js) and the inference worker (worker.js).
 // Requests carry an `id`; the worker answers each with exactly one reply carrying the same id:
-// either the matching success message or ERROR. Errors cross as {name, message} and reject the
-// caller's promise with an Error of that name.
+// either the matching success message or ERROR. Errors cross as {name, message, stack} and reject
+// the caller's promise with an error of the same class (errors.js), the worker's stack as its `cause`.
+
+import { serializeError } from './errors.js';
+
+export { deserializeError, serializeError } from './errors.js';
 
 export const MSG = Object.freeze({
   INIT: 'init',         // page → worker {id, packageUrl, options}
@@ -10,7 +14,7 @@ export const MSG = Object.freeze({
   RESULT: 'result',     // worker → page {id, poses | detections | classes (+ embedding), frame: {width, height, roi}, timings}
   DISPOSE: 'dispose',   // page → worker {id}
   DISPOSED: 'disposed', // worker → page {id}
-  ERROR: 'error',       // worker → page {id, error: {name, message}}
+  ERROR: 'error',       // worker → page {id, error: {name, message, stack}}
   PROGRESS: 'progress', // worker → page {id, file, loaded, total}: download progress of a request
                         // still in flight (not a reply: the request's own reply follows)
   RUN: 'run',           // page → worker {id, feeds: {name: {data, dims}}}: raw tensors (task 'tensor')
@@ -30,18 +34,3 @@ export const error = (id, err) => ({ type: MSG.ERROR, id, error: serializeError(
 export const run = (id, feeds) => ({ type: MSG.RUN, id, feeds });
 export const outputs = (id, tensors, timings) => ({ type: MSG.OUTPUTS, id, outputs: tensors, timings });
 export const progress = (id, { file, loaded, total, cached = false }) => ({ type: MSG.PROGRESS, id, file, loaded, total, cached });
-
-/** An Error (or anything thrown) → plain {name, message} that survives structured clone. */
-export function serializeError(err) {
-  if (err && typeof err === 'object') {
-    return { name: String(err.name || 'Error'), message: String(err.message || err) };
-  }
-  return { name: 'Error', message: String(err) };
-}
-
-/** {name, message} → an Error with that name, for rejecting the caller's promise. */
-export function deserializeError(data) {
-  const err = new Error(data && data.message ? data.message : 'unknown worker error');
-  err.name = (data && data.name) || 'Error';
-  return err;
-}

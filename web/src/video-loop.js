@@ -10,9 +10,21 @@
 export const DEFAULT_IN_FLIGHT = 2;
 
 /**
+ * @typedef {object} VideoLoopOptions
+ * @property {() => unknown} run  one estimate on the current frame (may return a promise)
+ * @property {() => boolean} [ready]  false: skip this frame (counted as dropped)
+ * @property {number} [inFlight]  most runs at once (default DEFAULT_IN_FLIGHT)
+ * @property {() => void} [onDrop]
+ * @property {(err: any) => void} [onError]
+ */
+
+/**
  * Start the loop on `video`: `run()` (returns a promise) per accepted frame; `ready()` false skips
  * frames (counted as dropped); `onError(err)` gets a failed run's error while the loop is running.
  * Returns {stop(), inFlight}.
+ * @param {Pick<HTMLVideoElement, 'readyState' | 'videoWidth'> & {requestVideoFrameCallback?: (fn: () => void) => number}} video
+ * @param {VideoLoopOptions} options
+ * @returns {{stop(): void, readonly inFlight: number}}
  */
 export function runVideoLoop(video, { run, ready = () => true, inFlight = DEFAULT_IN_FLIGHT, onDrop = () => {}, onError = () => {} }) {
   if (!Number.isInteger(inFlight) || inFlight < 1) throw new RangeError(`inFlight must be an integer >= 1, got ${inFlight}`);

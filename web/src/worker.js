@@ -3,12 +3,11 @@
 
 import { createSession } from './backends.js';
 import { loadModelFile } from './cache.js';
+import { EdgewardError, ImageError, ManifestError, TaskError } from './errors.js';
 import { fetchManifest } from './manifest.js';
 import { Preprocessor, toInt32Input } from './preprocess.js';
 import * as protocol from './protocol.js';
-import { decodeClassification } from './tasks/classify.js';
-import { decodeDetections } from './tasks/detect.js';
-import { decodePoses } from './tasks/pose.js';
+import { TASKS } from './tasks/index.js';
 import { checkRoi } from './tasks/roi.js';
 
 const { MSG } = protocol;
@@ -20,27 +19,27 @@ let queue = Promise.resolve(); // messages are handled one at a time: the input 
 
 function pickVariant(manifest, wanted) {
   if (wanted) {
-    if (!manifest.files[wanted]) throw new Error(`package has no '${wanted}' variant (has ${Object.keys(manifest.files).join(', ')})`);
+    if (!manifest.files[wanted]) throw new ManifestError(`field 'files' has no '${wanted}' variant (has ${Object.keys(manifest.files).join(', ')})`);
     return wanted;
   }
   const v = VARIANTS.find((name) => manifest.files[name]);
-  if (!v) throw new Error('manifest lists no model file');
+  if (!v) throw new ManifestError(`field 'files' lists no model file (${VARIANTS.join(', ')})`);
   return v;
 }
 
 function checkInput(manifest) {
   for (const field of ['preprocess', 'postprocess']) {
-    if (!manifest[field]) throw new Error(`task '${manifest.task}' needs manifest field '${field}'`);
+    if (!manifest[field]) throw new ManifestError(`task '${manifest.task}' needs manifest field '${field}'`);
   }
   const input = manifest.inputs[0];
   const [h, w] = manifest.preprocess.size;
   const shape = input.shape;
-  if (input.layout && input.layout !== 'NHWC') throw new Error(`input '${input.name}': layout ${input.layout} is not supported`);
+  if (input.layout && input.layout !== 'NHWC') throw new ManifestError(`input '${input.name}': layout ${input.layout} is not supported`);
   if (input.dtype !== 'float32' && input.dtype !== 'int32') {
-    throw new Error(`input '${input.name}': dtype ${input.dtype} is not supported`);
+    throw new ManifestError(`input '${input.name}': dtype ${input.dtype} is not supported`);
   }
   if (shape.length !== 4 || shape[1] !== h || shape[2] !== w || shape[3] !== 3) {
-    throw new Error(`input '${input.name}': shape [${shape}] does not match preprocess.size [${h}, ${w}]`);
+    throw new ManifestError(`input '${input.name}': shape [${shape}] does not match preprocess.size [${h}, ${w}]`);
   }
   return input;
 }
@@ -48,7 +47,9 @@ function checkInput(manifest) {
 async function handleInit(msg) {
   const t0 = performance.now();
   const manifest = await fetchManifest(msg.packageUrl);
-  const input = manifest.task === 'tensor' ? null : checkInput(manifest); // 'tensor': raw, see handleRun
+  const task = TASKS[manifest.task];
+  if (!task) throw new ManifestError(`field 'task': '${manifest.task}' is not a task this runtime knows (${Object.keys(TASKS).join(', ')})`);
+  const input = task.decode ? checkInput(manifest) : null; // no decoder ('tensor'): raw tensors, see handleRun
   const variant = pickVariant(manifest, msg.options.variant);
   const file = await loadModelFile(msg.packageUrl, manifest.files[variant], {
     onProgress: (p) => self.postMessage(protocol.progress(msg.id, p)),
@@ -58,8 +59,8 @@ async function handleInit(msg) {
     persisted: (await self.navigator.storage?.persisted?.().catch(() => null)) ?? null,
   };
   const { ort, session, backend } = await createSession(new Uint8Array(file.buffer), msg.options);
-  if (!input) { // task 'tensor': tensors in, tensors out; no pre-processing, no fixed input to warm up with
-    state = { manifest, ort, session, backend, raw: true };
+  if (!input) { // tensors in, tensors out; no pre-processing, no fixed input to warm up with
+    state = { manifest, task, ort, session, backend, raw: true };
     return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: performance.now() - t0, warmupMs: 0 }, cache);
   }
   const pre = new Preprocessor(manifest.preprocess);
@@ -76,7 +77,7 @@ async function handleInit(msg) {
   const t2 = performance.now();
   const canvas = new OffscreenCanvas(1, 1);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  state = { manifest, ort, session, backend, pre, input, inputTensor, intInput, canvas, ctx, scratch: {} };
+  state = { manifest, task, ort, session, backend, pre, input, inputTensor, intInput, canvas, ctx, scratch: {} };
   return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: t1 - t0, warmupMs: t2 - t1 }, cache);
 }
 
@@ -131,7 +132,7 @@ async function readPixels(frame, roi) {
   const isVideoFrame = typeof VideoFrame !== 'undefined' && frame instanceof VideoFrame;
   const width = isVideoFrame ? frame.displayWidth : frame?.width;
   const height = isVideoFrame ? frame.displayHeight : frame?.height;
-  if (!width || !height) throw new Error('the image has no pixels (width or height is 0)');
+  if (!width || !height) throw new ImageError('the image has no pixels (width or height is 0)');
   checkRoi(roi, width, height);
   let image = isVideoFrame ? await videoFramePixels(frame, roi) : null;
   if (!image) {
@@ -146,10 +147,11 @@ async function readPixels(frame, roi) {
 }
 
 async function handleEstimate(msg) {
-  if (!state) throw new Error('detector is not initialised (or was disposed)');
-  if (state.raw) throw new Error("a task 'tensor' package takes raw tensors: use loadModel(url).run(feeds)");
+  if (!state) throw new EdgewardError('the model is not initialised (or was disposed)');
+  if (state.raw) throw new TaskError(`a task '${state.manifest.task}' package takes raw tensors: use loadModel(url).run(feeds)`);
   const t0 = performance.now();
   const roi = msg.options?.roi ?? null;
+  if (roi && !state.task.roi) throw new RangeError(`the roi option is for pose packages, not task '${state.manifest.task}'`);
   let pixels;
   try {
     pixels = await readPixels(msg.frame, roi);
@@ -163,18 +165,10 @@ async function handleEstimate(msg) {
   const t2 = performance.now();
   const outputs = {};
   for (const [name, t] of Object.entries(out)) outputs[name] = { data: t.data, dims: t.dims };
-  const { manifest } = state;
-  let payload;
-  if (manifest.task === 'detect') {
-    if (roi) throw new Error("the roi option is for pose packages");
-    payload = { detections: decodeDetections(manifest.postprocess, outputs, box, manifest.labels, msg.options) };
-  } else if (manifest.task === 'classify') {
-    if (roi) throw new Error("the roi option is for pose packages");
-    payload = decodeClassification(manifest.postprocess, outputs, manifest.labels, msg.options); // {classes, embedding?}
-  } else {
-    const frame = { x0: roi ? roi[0] : 0, y0: roi ? roi[1] : 0, width: pixels.width };
-    payload = { poses: decodePoses(manifest.postprocess, outputs, box, msg.options, state.scratch, manifest.preprocess.size, frame) };
-  }
+  const frame = { x0: roi ? roi[0] : 0, y0: roi ? roi[1] : 0, width: pixels.width };
+  const payload = state.task.decodeFrame({
+    manifest: state.manifest, outputs, box, options: state.task.normalize(msg.options), frame, scratch: state.scratch,
+  });
   for (const t of Object.values(out)) t.dispose?.();
   const t3 = performance.now();
   const size = { width: pixels.width, height: pixels.height, roi };
@@ -197,10 +191,10 @@ const TYPED = {
 
 function toTensor(ort, spec, feed) {
   const where = `input '${spec.name}'`;
-  if (!feed || typeof feed !== 'object' || !('data' in feed)) throw new Error(`${where}: expected {data, dims}`);
+  if (!feed || typeof feed !== 'object' || !('data' in feed)) throw new TypeError(`${where}: expected {data, dims}`);
   const dims = Array.from(feed.dims ?? spec.shape, Number);
   if (dims.length !== spec.shape.length || dims.some((d, i) => spec.shape[i] !== null && spec.shape[i] !== d)) {
-    throw new Error(`${where}: dims [${dims}] do not fit the model's shape [${spec.shape.map((d) => d ?? '?')}]`);
+    throw new RangeError(`${where}: dims [${dims}] do not fit the model's shape [${spec.shape.map((d) => d ?? '?')}]`);
   }
   const Typed = TYPED[spec.dtype];
   let { data } = feed;
@@ -208,20 +202,20 @@ function toTensor(ort, spec, feed) {
     data = Typed === BigInt64Array ? BigInt64Array.from(data, (v) => BigInt(v)) : Typed.from(data, Number);
   }
   const size = dims.reduce((a, b) => a * b, 1);
-  if (data.length !== size) throw new Error(`${where}: ${data.length} values for dims [${dims}] (needs ${size})`);
+  if (data.length !== size) throw new RangeError(`${where}: ${data.length} values for dims [${dims}] (needs ${size})`);
   return new ort.Tensor(spec.dtype, data, dims);
 }
 
 async function handleRun(msg) {
-  if (!state) throw new Error('model is not initialised (or was disposed)');
-  if (!state.raw) throw new Error(`run() is for task 'tensor' packages; this package's task is '${state.manifest.task}'`);
+  if (!state) throw new EdgewardError('the model is not initialised (or was disposed)');
+  if (!state.raw) throw new TaskError(`run() is for task 'tensor' packages; this package's task is '${state.manifest.task}'`);
   const t0 = performance.now();
   const specs = state.manifest.inputs;
   const unknown = Object.keys(msg.feeds || {}).filter((k) => !specs.some((s) => s.name === k));
-  if (unknown.length) throw new Error(`unknown input(s) ${unknown.map((k) => `'${k}'`).join(', ')}; the model takes ${specs.map((s) => `'${s.name}'`).join(', ')}`);
+  if (unknown.length) throw new RangeError(`unknown input(s) ${unknown.map((k) => `'${k}'`).join(', ')}; the model takes ${specs.map((s) => `'${s.name}'`).join(', ')}`);
   const feeds = {};
   for (const spec of specs) {
-    if (!msg.feeds?.[spec.name]) throw new Error(`input '${spec.name}' is missing`);
+    if (!msg.feeds?.[spec.name]) throw new TypeError(`input '${spec.name}' is missing`);
     feeds[spec.name] = toTensor(state.ort, spec, msg.feeds[spec.name]);
   }
   const t1 = performance.now();
@@ -243,7 +237,7 @@ self.onmessage = (event) => {
   queue = queue.then(async () => {
     try {
       const handler = handlers[msg?.type];
-      if (!handler) throw new Error(`unknown message type '${msg?.type}'`);
+      if (!handler) throw new TypeError(`unknown message type '${msg?.type}'`);
       self.postMessage(await handler(msg));
     } catch (err) {
       if (msg?.type === MSG.ESTIMATE) msg.frame?.close?.();

@@ -24,21 +24,17 @@ from typing import Any
 import numpy as np
 
 from edgeward.bench.live import LiveOptions, live_section, live_targets, run_live_target
-from edgeward.errors import BrowserError, EdgewardError
+from edgeward.errors import BrowserError, OptionError
 from edgeward.package.manifest import LetterboxPreprocess, Manifest
 from edgeward.runtime.image import load_image
-from edgeward.runtime.model import Model, load_model
 from edgeward.runtime.preprocess import letterbox, to_input_dtype
 from edgeward.runtime.samples import sample_path
+from edgeward.tasks import TASKS, load
+from edgeward.tasks.handles import TaskHandle
 
 BENCH_PATH = "/apps/bench/"
 SCHEMA = "edgeward-bench/1"
 DEFAULT_IMAGES = {"pose": "astronaut.png", "detect": "coffee.png", "classify": "coffee.png"}
-FRAME_METHODS: dict[str, Callable[[Model, Path], Any]] = {
-    "pose": lambda m, p: m.estimate_poses(p),
-    "detect": lambda m, p: m.detect(p),
-    "classify": lambda m, p: m.classify(p),
-}
 Progress = Callable[[str], None]
 CONFIG_TIMEOUT_S = 300
 # A browser configuration that hangs (e.g. a worker the CSP blocked) is reported, not waited on forever.
@@ -61,7 +57,7 @@ def _config(cid: str, label: str, runtime: str, backend: str, threads: int | Non
     return base
 
 
-def _python_input(model: Model, image: Path) -> dict[str, np.ndarray]:
+def _python_input(model: TaskHandle, image: Path) -> dict[str, np.ndarray]:
     spec = model.manifest.inputs[0]
     if isinstance(model.manifest.preprocess, LetterboxPreprocess):
         x, _ = letterbox(load_image(image), model.manifest.preprocess)
@@ -74,7 +70,7 @@ def python_config(package: str, image: Path, runs: int, warmup: int, threads: in
                   variant: str = "fp32") -> dict[str, Any]:
     """Python onnxruntime (CPU): load = verify + session; e2e = Model.<task>(image path)."""
     t0 = time.perf_counter()
-    model = load_model(package, variant=variant, threads=threads)
+    model = load(package, variant=variant, threads=threads)
     load_ms = (time.perf_counter() - t0) * 1000
     feeds = _python_input(model, image)
     t0 = time.perf_counter()
@@ -88,12 +84,13 @@ def python_config(package: str, image: Path, runs: int, warmup: int, threads: in
         model.run(feeds)
         inference.append((time.perf_counter() - t0) * 1000)
     e2e: dict[str, float] | None = None
-    frame = FRAME_METHODS.get(model.manifest.task)
-    if frame is not None:
+    method = TASKS[model.manifest.task].method
+    if method is not None:
+        frame = getattr(model, method)
         totals = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            frame(model, image)
+            frame(image)
             totals.append((time.perf_counter() - t0) * 1000)
         e2e = stats(totals)
     label = f"Python onnxruntime, {threads} thread{'s' if threads != 1 else ''}" if threads else \
@@ -140,13 +137,13 @@ def finished(c: dict[str, Any], live: bool = False) -> str:
     return f"✓ {c['label']}: inference p50 {c['inference_ms']['p50']} ms"
 
 
-def _python_keypoints(model: Model, image: Path) -> list[dict[str, Any]] | None:
+def _python_keypoints(model: TaskHandle, image: Path) -> list[dict[str, Any]] | None:
     """Python's single pose on the still image (whatever its score): the live pipelines' reference."""
     poses = model.estimate_poses(image, score_threshold=0.0)
     return list(poses[0]["keypoints"]) if poses else None
 
 
-def browser_configs(model: Model, image: Path, runs: int, warmup: int, progress: Progress,
+def browser_configs(model: TaskHandle, image: Path, runs: int, warmup: int, progress: Progress,
                     software_webgpu: bool = False, live: LiveOptions | None = None,
                     ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any] | None]:
     """The Edgeward runtime (onnxruntime-web in its worker) and TF.js, in one headless Chromium page; then,
@@ -266,11 +263,11 @@ def run_bench(package: str, runs: int = 30, warmup: int = 3, image: Path | None 
 
     ``live``: live-video options for pose packages (None: no live video)."""
     if runs < 1 or warmup < 0:
-        raise EdgewardError(f"--runs must be at least 1 (got {runs}) and --warmup at least 0 (got {warmup})")
+        raise OptionError(f"--runs must be at least 1 (got {runs}) and --warmup at least 0 (got {warmup})")
     if live is not None:
         live.check()
     step = progress or (lambda _msg: None)
-    model = load_model(package, variant=variant)
+    model = load(package, variant=variant)
     manifest = model.manifest
     image = Path(image) if image else sample_path(DEFAULT_IMAGES.get(manifest.task, "astronaut.png"))
     load_image(image)  # a clear ImageError before minutes of benchmarking

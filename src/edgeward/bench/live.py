@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from edgeward.errors import EdgewardError
+from edgeward.errors import EdgewardError, OptionError
 from edgeward.package.manifest import LetterboxPreprocess, Manifest, PoseNetPostprocess
 
 LIVE_PATH = "/apps/bench/live.html"
@@ -50,7 +50,7 @@ class LiveOptions:
 
     def check(self) -> None:
         if self.frames < 1 or self.long_task_frames < 1 or self.min_seconds < 0 or self.warmup < 0:
-            raise EdgewardError(f"live video: --video-frames ({self.frames}) and --long-task-frames "
+            raise OptionError(f"live video: --video-frames ({self.frames}) and --long-task-frames "
                                 f"({self.long_task_frames}) must be at least 1, --video-seconds ({self.min_seconds}) "
                                 f"and the warm-up ({self.warmup}) at least 0")
 

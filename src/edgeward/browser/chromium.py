@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from edgeward.errors import ToolMissingError
+from edgeward.errors import BrowserStartError, ToolMissingError
 from edgeward.settings import get_settings
 
 BASE_ARGS = (
@@ -41,10 +41,14 @@ def launch_chromium(playwright: Any, user_data_dir: Path, extra_args: Sequence[s
     exe = executable or get_settings().chromium
     if not Path(exe).is_file():
         raise ToolMissingError(f"{exe}: Chromium not found; install it or set EDGEWARD_CHROMIUM")
-    return playwright.chromium.launch_persistent_context(
-        str(user_data_dir), executable_path=str(exe), headless=headless,
-        args=[*BASE_ARGS, *extra_args], **kwargs,
-    )
+    try:
+        return playwright.chromium.launch_persistent_context(
+            str(user_data_dir), executable_path=str(exe), headless=headless,
+            args=[*BASE_ARGS, *extra_args], **kwargs,
+        )
+    except Exception as e:  # playwright's Error: the first line says why (exit status, missing library)
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise BrowserStartError(f"{exe}: Chromium did not start: {reason}") from None
 
 
 @contextmanager

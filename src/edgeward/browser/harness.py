@@ -6,7 +6,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from edgeward.errors import BrowserError, EdgewardError, ImageError
+from edgeward.errors import BrowserError, ImageError, OptionError
 from edgeward.package.store import package_dir
 from edgeward.runtime.image import load_image
 
@@ -18,7 +18,7 @@ _JS_OPTIONS = {"max_poses": "maxPoses", "score_threshold": "scoreThreshold", "nm
 def package_url(spec: str) -> str:
     """The server URL of a package in the local store (``name`` or ``name@x.y.z``)."""
     if Path(spec).exists():
-        raise EdgewardError(f"{spec}: --browser runs packages from the store (NAME or NAME@X.Y.Z), not folders")
+        raise OptionError(f"{spec}: --browser runs packages from the store (NAME or NAME@X.Y.Z), not folders")
     directory = package_dir(spec)
     return f"/models/{directory.parent.name}/{directory.name}/"
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from edgeward.errors import ToolMissingError, VerificationError
+from edgeward.runtime.session import build_session, runner
 from edgeward.settings import get_settings
 
 
@@ -42,9 +42,7 @@ class ParityReport:
 
 
 def run_onnx(model_path: Path, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
-    names = [o.name for o in sess.get_outputs()]
-    return dict(zip(names, sess.run(names, feeds), strict=True))
+    return runner(build_session(model_path))(feeds)
 
 
 def run_tfjs_reference(model_json: Path, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

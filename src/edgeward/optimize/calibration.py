@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from onnxruntime.quantization import CalibrationDataReader
 
-from edgeward.errors import EdgewardError
+from edgeward.errors import OptionError
 from edgeward.package.manifest import Manifest
 from edgeward.runtime.image import load_image
 from edgeward.runtime.preprocess import letterbox
@@ -20,10 +20,10 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 def photos_from_dir(folder: Path) -> list[Photo]:
     """Every image in ``folder`` (``--calibration DIR``), sorted by name."""
     if not folder.is_dir():
-        raise EdgewardError(f"{folder}: calibration folder not found")
+        raise OptionError(f"{folder}: calibration folder not found")
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
-        raise EdgewardError(f"{folder}: no images ({', '.join(sorted(IMAGE_SUFFIXES))}) to calibrate on")
+        raise OptionError(f"{folder}: no images ({', '.join(sorted(IMAGE_SUFFIXES))}) to calibrate on")
     return [Photo(p.name, str(p), load_image(p)) for p in files]
 
 

@@ -2,8 +2,8 @@
 
 Pose (``task == "pose"``, PoseNet outputs): both models see the same letterboxed photo and their
 outputs are decoded the way PoseNet is used on group photos — multi-pose decoding
-(:func:`edgeward.tasks.posenet.decode_multiple`, pose score ≥ ``pose_score``, up to ``max_poses``,
-``nms_radius`` 20) — in **model-input pixels** (the 385×385 frame, so that photos of every size
+(:func:`edgeward.tasks.pose.decode_raw_poses`, the runtime's own decoder; pose score ≥ ``pose_score``,
+up to ``max_poses``, ``nms_radius`` 20) — in **model-input pixels** (the 385×385 frame, so that photos of every size
 weigh the same). Then:
 
 * **counted keypoints**: the keypoints of the fp32 poses that fp32 scores ≥ ``min_score`` (0.5),
@@ -34,7 +34,7 @@ import numpy as np
 
 from edgeward.package.manifest import ClassifyPostprocess, Manifest, PoseNetPostprocess
 from edgeward.runtime.preprocess import letterbox
-from edgeward.tasks.posenet import RawPose, decode_multiple, sigmoid
+from edgeward.tasks.pose import PoseOptions, RawPose, decode_raw_poses
 from edgeward.zoo.photos import Photo
 
 Runner = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
@@ -87,13 +87,9 @@ def _pct(x: float) -> str:
 
 
 def decode_poses(out: dict[str, np.ndarray], post: PoseNetPostprocess, spec: GateSpec) -> list[RawPose]:
-    """Multi-pose decoding of one image's PoseNet outputs, keypoints in model-input pixels."""
-    heat = out[post.outputs["heatmap"]][0]
-    scores = sigmoid(heat) if post.heatmap_activation == "sigmoid" else heat.astype(np.float32)
-    chain = [(int(a), int(b)) for a, b in post.pose_chain]
-    return decode_multiple(scores, out[post.outputs["offset"]][0], out[post.outputs["displacement_fwd"]][0],
-                           out[post.outputs["displacement_bwd"]][0], post.output_stride, chain, spec.max_poses,
-                           spec.pose_score, spec.nms_radius, post.refine_steps)
+    """Multi-pose decoding of one image's outputs by the runtime's own decoder, keypoints in model-input pixels."""
+    options = PoseOptions(max_poses=spec.max_poses, score_threshold=spec.pose_score, nms_radius=spec.nms_radius)
+    return decode_raw_poses(post, out, (0, 0), options)  # input size: MoveNet only; nms radius already in px
 
 
 def counted_keypoints(poses: Sequence[RawPose], spec: GateSpec) -> list[np.ndarray]:

@@ -6,7 +6,7 @@ u8s8 kernels against pair saturation and correct the biases (:mod:`.refine`) →
 accuracy gate (:mod:`.gate`) on held-out photos → if it fails, rank nodes by per-node error
 (:func:`sensitivity`) and keep the most sensitive ones in fp32, more each round, within the size
 budget, until the gate passes or the search gives up → time fp32 and the variant interleaved →
-write the variant and its measured figures into the manifest (:mod:`.report`).
+write the variant and its measured figures into the manifest (:mod:`edgeward.package.store`; timing in :mod:`.timing`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import onnxruntime as ort
 from edgeward.errors import EdgewardError
 from edgeward.optimize.calibration import ArrayReader
 from edgeward.optimize.gate import GateResult, GateSpec, measure
+from edgeward.runtime.session import build_session, runner
 
 Variant = Literal["int8", "fp16"]
 Progress = Callable[[str, float], None]
@@ -36,22 +37,6 @@ QUANTIZED_OPS = ["Conv", "MatMul", "Gemm", "Add", "Mul", "Clip", "Relu", "Transp
 
 class QuantizationError(EdgewardError):
     """The variant cannot be made, or cannot pass its accuracy gate."""
-
-
-def session(path: Path | str, threads: int | None = None, profile_prefix: str | None = None) -> ort.InferenceSession:
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    if threads:
-        opts.intra_op_num_threads = threads
-    if profile_prefix:
-        opts.enable_profiling = True
-        opts.profile_file_prefix = profile_prefix
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-
-
-def runner(sess: ort.InferenceSession) -> Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]:
-    names = [o.name for o in sess.get_outputs()]
-    return lambda feeds: dict(zip(names, sess.run(names, feeds), strict=True))
 
 
 @dataclass(frozen=True)
@@ -178,8 +163,8 @@ def sensitivity(fp32: Path, int8: Path, input_name: str, inputs: Sequence[np.nda
             nodes.append((n.name, src, dst))
     tensors = {t[0]: t for _, a, b in nodes for t in (a, b)}
     with tempfile.TemporaryDirectory(prefix="edgeward-sens-") as tmp:
-        ref_sess = session(_with_outputs(fp32, sorted({t[1] for t in tensors.values()}), Path(tmp) / "f.onnx"))
-        q_sess = session(_with_outputs(int8, sorted(tensors), Path(tmp) / "q.onnx"))
+        ref_sess = build_session(_with_outputs(fp32, sorted({t[1] for t in tensors.values()}), Path(tmp) / "f.onnx"))
+        q_sess = build_session(_with_outputs(int8, sorted(tensors), Path(tmp) / "q.onnx"))
         sq: dict[str, list[float]] = {t: [] for t in tensors}
         for x in inputs:
             ref = runner(ref_sess)({input_name: x})
@@ -232,11 +217,11 @@ def search_int8(fp32: Path, out: Path, input_name: str, calibration: Sequence[np
     """Quantize; while the gate fails, keep the top-k most sensitive nodes in fp32 for k in ``steps``.
 
     With ``recipe.speed_aware`` and a ``speed_feed``, a first quick int8 model (no bias correction)
-    is timed node by node against fp32 (:func:`.report.conv_ms`), and the leading convolutions that
+    is timed node by node against fp32 (:func:`.timing.conv_ms`), and the leading convolutions that
     are no faster in int8 start out in fp32. ``max_bytes`` bounds the file: nodes whose fp32
     weights would not fit are passed over.
     """
-    from edgeward.optimize.report import conv_ms, slow_prefix
+    from edgeward.optimize.timing import conv_ms, slow_prefix
 
     recipe = recipe or Recipe()
     step = progress or (lambda _d, _f: None)
@@ -291,7 +276,7 @@ def search_int8(fp32: Path, out: Path, input_name: str, calibration: Sequence[np
 
 def gate_measurer(manifest: object, feeds: Sequence[dict[str, np.ndarray]], reference: Sequence[dict[str, np.ndarray]],
                   spec: GateSpec) -> Callable[[Path], GateResult]:
-    return lambda path: measure(manifest, feeds, reference, runner(session(path)), spec)  # type: ignore[arg-type]
+    return lambda path: measure(manifest, feeds, reference, runner(build_session(path)), spec)  # type: ignore[arg-type]
 
 
 def _verdict(metrics: dict[str, float], result: QuantizeResult) -> str:
@@ -339,9 +324,9 @@ def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None
     from edgeward import __version__
     from edgeward.optimize.calibration import calibration_inputs, photos_from_dir
     from edgeward.optimize.gate import noise_floor, reference_inputs
-    from edgeward.optimize.report import compare_ms, install_variant
+    from edgeward.optimize.timing import compare_ms
     from edgeward.package.manifest import MANIFEST_FILE, FileEntry, VariantReport, read_manifest
-    from edgeward.package.store import file_entry, package_dir, verify_file
+    from edgeward.package.store import file_entry, install_variant, package_dir, verify_file
     from edgeward.zoo.photos import calibration_photos, heldout_photos
 
     step = progress or (lambda _d, _f: None)
@@ -359,7 +344,7 @@ def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None
     step("reading held-out photos", 0.0)
     held = heldout_photos()
     feeds = reference_inputs(held, manifest)
-    ref_run = runner(session(fp32))
+    ref_run = runner(build_session(fp32))
     reference = [ref_run(f) for f in feeds]
     check = gate_measurer(manifest, feeds, reference, spec_)
     input_name = manifest.inputs[0].name

@@ -27,8 +27,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import numpy_helper
+
+from edgeward.runtime.session import build_session
 
 PAIR_LIMIT = 128
 """Largest same-sign sum of two paired int8 weights: 255 × 128 = 32,640 fits int16."""
@@ -149,19 +150,13 @@ def _upstream(model: onnx.ModelProto, target: str) -> onnx.ModelProto:
     return sub
 
 
-def _session(model: onnx.ModelProto) -> ort.InferenceSession:
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-
-
 def _channel_means(model: onnx.ModelProto, tensors: Sequence[str], input_name: str,
                    inputs: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     m = onnx.ModelProto()
     m.CopyFrom(model)
     have = {o.name for o in m.graph.output}
     m.graph.output.extend(onnx.ValueInfoProto(name=t) for t in tensors if t not in have)
-    sess = _session(m)
+    sess = build_session(m)
     sums: dict[str, np.ndarray] = {}
     for x in inputs:
         for t, v in zip(tensors, sess.run(list(tensors), {input_name: x}), strict=True):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from edgeward import __version__
-from edgeward.errors import EdgewardError
+from edgeward.errors import OptionError
 from edgeward.package.manifest import MANIFEST_FILE, Manifest
 from edgeward.package.pack import validate_package
 
@@ -28,10 +28,10 @@ NPM_MTIME = 499162500  # 1985-10-26T08:15:00Z, the fixed time npm itself writes 
 
 def npm_name(manifest: Manifest, scope: str = DEFAULT_SCOPE) -> str:
     if not _SCOPE.match(scope):
-        raise EdgewardError(f"--scope '{scope}': an npm scope looks like @edgeward-models")
+        raise OptionError(f"--scope '{scope}': an npm scope looks like @edgeward-models")
     name = f"{scope}/{manifest.name}"
     if len(name) > 214:
-        raise EdgewardError(f"npm name '{name}' is longer than npm's limit of 214 characters")
+        raise OptionError(f"npm name '{name}' is longer than npm's limit of 214 characters")
     return name
 
 

@@ -25,6 +25,8 @@ _OP = re.compile(r"^(>=|<=|>|<|=|\^|~)?\s*(.*)$")
 class VersionError(EdgewardError):
     """A version or version range that does not parse."""
 
+    exit_code = 2  # bad input
+
 
 @total_ordering
 @dataclass(frozen=True)

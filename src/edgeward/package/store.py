@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from edgeward.errors import IntegrityError, PackageNotFoundError
-from edgeward.package.manifest import MANIFEST_FILE, FileEntry, Manifest, read_manifest
+from edgeward.package.manifest import MANIFEST_FILE, FileEntry, Manifest, VariantReport, read_manifest
 from edgeward.package.semver import Version, VersionError, parse_spec
 from edgeward.settings import get_settings
 
@@ -102,3 +102,32 @@ def write_package(manifest: Manifest, files: dict[str, Path], root: Path | None 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def install_variant(directory: Path, variant: str, model: Path, report: VariantReport | None = None) -> Manifest:
+    """Put ``model`` into the package as ``model.<variant>.onnx`` and its entry into the manifest.
+
+    The file is copied beside the package and renamed into place, then the manifest is written to
+    a temporary file and renamed over the old one: readers see the old manifest or the new one.
+    """
+    manifest = read_manifest(directory / MANIFEST_FILE)
+    target = directory / f"model.{variant}.onnx"
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}-", dir=directory)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        shutil.copyfile(model, tmp)
+        entry = file_entry(tmp)
+        entry = FileEntry(path=target.name, sha256=entry.sha256, bytes=entry.bytes, report=report)
+        os.replace(tmp, target)
+        verify_file(directory, entry)
+        data = manifest.model_dump(mode="json")
+        data["files"][variant] = entry.model_dump(mode="json")
+        updated = Manifest.model_validate(data)
+        fd, tmp_manifest = tempfile.mkstemp(prefix=".manifest-", dir=directory)
+        with os.fdopen(fd, "w") as f:
+            f.write(updated.to_json())
+        os.replace(tmp_manifest, directory / MANIFEST_FILE)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return updated

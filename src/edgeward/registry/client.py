@@ -41,6 +41,8 @@ class RegistryError(EdgewardError):
 class RegistryUnavailableError(RegistryError):
     """The registry could not be reached at all."""
 
+    exit_code = 3  # the environment (network, server down), not the request
+
 
 class PackageConflictError(EdgewardError):
     """The local store holds a different package under the same name and version."""

@@ -1,4 +1,4 @@
-"""Image classification on a model package: pre-process, run, top-k (the oracle web/src/tasks/classify.js mirrors).
+"""Classification decoding: model outputs → top-k classes (+ the embedding). Mirrored by web/src/tasks/classify.js.
 
 Results: ``[{"label", "class_id", "score"}]``, best first; equal scores keep class-id order. Scores
 are the graph's own probabilities (softmax inside the ONNX graph), compared as the float32 values it
@@ -8,38 +8,36 @@ returns, so the browser ranks exactly the same numbers.
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from edgeward.errors import EdgewardError
-from edgeward.package.manifest import ClassifyPostprocess
-from edgeward.runtime.image import ImageInput, load_image
-from edgeward.runtime.preprocess import letterbox, to_input_dtype
-
-if TYPE_CHECKING:
-    from edgeward.runtime.model import Model
+from edgeward.errors import ManifestError, OptionError
+from edgeward.package.manifest import ClassifyPostprocess, Postprocess
+from edgeward.tasks.outputs import Outputs, output
 
 Classification = dict[str, Any]
 
 
-def _post(model: Model) -> ClassifyPostprocess:
-    post = model.manifest.postprocess
-    if not isinstance(post, ClassifyPostprocess):
-        raise EdgewardError(f"{model.manifest.name}: postprocess kind '{post.kind}' is not a classifier")
-    return post
-
-
-def _run(model: Model, image: ImageInput) -> dict[str, np.ndarray]:
-    spec = model.manifest.inputs[0]
-    x, _ = letterbox(load_image(image), model.manifest.preprocess)
-    return model.run({spec.name: to_input_dtype(x, spec.dtype)})
-
-
 def check_top_k(k: Any) -> int:
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise EdgewardError(f"top_k must be an integer >= 1, got {k!r}")
+        raise OptionError(f"top_k must be an integer >= 1, got {k!r}")
     return int(k)
+
+
+@dataclass(frozen=True)
+class ClassifyOptions:
+    """Options of classification; JS: DEFAULT_CLASSIFY_OPTIONS."""
+
+    top_k: int = 5
+    embedding: bool = False
+    """Also return the penultimate features (``postprocess.embedding``)."""
+
+    def __post_init__(self) -> None:
+        check_top_k(self.top_k)
+        if not isinstance(self.embedding, bool):
+            raise OptionError(f"embedding must be true or false, got {self.embedding!r}")
 
 
 def top_k(probabilities: np.ndarray, labels: list[str] | None, k: int) -> list[Classification]:
@@ -52,15 +50,15 @@ def top_k(probabilities: np.ndarray, labels: list[str] | None, k: int) -> list[C
             for i in order]
 
 
-def classify(model: Model, image: ImageInput, k: int = 5) -> list[Classification]:
-    post = _post(model)
-    k = check_top_k(k)
-    return top_k(_run(model, image)[post.output], model.manifest.labels, k)
-
-
-def embed(model: Model, image: ImageInput) -> np.ndarray:
-    """The penultimate features (``postprocess.embedding``) as a float32 vector [D]."""
-    post = _post(model)
-    if post.embedding is None:
-        raise EdgewardError(f"{model.manifest.name}: the package has no embedding output (postprocess.embedding)")
-    return np.asarray(_run(model, image)[post.embedding], dtype=np.float32).reshape(-1)
+def decode_classification(post: Postprocess | None, outputs: Outputs, labels: list[str] | None,
+                          options: ClassifyOptions) -> dict[str, Any]:
+    """``{"classes": [...]}``, plus ``"embedding"`` (float32 [D]) when ``options.embedding``."""
+    if not isinstance(post, ClassifyPostprocess):
+        raise ManifestError(f"postprocess kind '{getattr(post, 'kind', None)}' is not a classifier")
+    result: dict[str, Any] = {"classes": top_k(output(outputs, post.output, "postprocess.output"), labels,
+                                                options.top_k)}
+    if options.embedding:
+        if post.embedding is None or post.embedding not in outputs:
+            raise ManifestError("the package has no embedding output (postprocess.embedding)")
+        result["embedding"] = np.asarray(outputs[post.embedding], dtype=np.float32).reshape(-1).copy()
+    return result

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from edgeward.errors import ManifestError
 from edgeward.tasks.posenet import RawPose
 
 
 def decode_movenet(output: np.ndarray, num_keypoints: int, input_h: int, input_w: int, multipose: bool,
                    max_poses: int, score_threshold: float) -> list[RawPose]:
     k = num_keypoints
-    rows = output.reshape(-1, output.shape[-1] if multipose else 3 * k)  # single: [1, 1, K, 3]
+    width = output.shape[-1] if multipose else 3 * k  # single: [1, 1, K, 3]
+    if output.size % width or width < 3 * k + (5 if multipose else 0):
+        raise ManifestError(f"MoveNet output has shape {list(output.shape)}, expected rows of {3 * k}"
+                            f"{' + 5' if multipose else ''} values")
+    rows = output.reshape(-1, width)
     poses = []
     for row in rows:
         kp = row[: 3 * k].reshape(k, 3).astype(np.float64)

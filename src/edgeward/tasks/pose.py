@@ -1,36 +1,88 @@
-"""Pose estimation on a model package: pre-process, run, decode, map back to image pixels.
+"""Pose decoding: model outputs (+ the letterbox) → poses in image pixels. Mirrored by web/src/tasks/pose.js.
 
-The decoder comes from the manifest's ``postprocess.kind`` (PoseNet or MoveNet); both yield
-keypoints in model-input pixels, mapped back to the image through the same letterbox.
+The decoder comes from ``postprocess.kind`` (PoseNet or MoveNet); both yield keypoints in
+model-input pixels (:func:`decode_raw_poses`, which the accuracy gate uses too), mapped back to
+the image through the same letterbox, then by the crop's origin, then mirrored if asked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from edgeward.errors import EdgewardError
-from edgeward.package.manifest import MoveNetPostprocess, PoseNetPostprocess
-from edgeward.runtime.image import ImageInput, load_image
-from edgeward.runtime.preprocess import Letterbox, letterbox, to_input_dtype
+from edgeward.errors import ManifestError, OptionError
+from edgeward.package.manifest import MoveNetPostprocess, PoseNetPostprocess, Postprocess
+from edgeward.runtime.preprocess import Letterbox
 from edgeward.tasks.movenet import decode_movenet
+from edgeward.tasks.outputs import Outputs, hwc, output
 from edgeward.tasks.posenet import RawPose, decode_multiple, decode_single, sigmoid
-from edgeward.tasks.roi import check_roi
-
-if TYPE_CHECKING:
-    from edgeward.runtime.model import Model
+from edgeward.tasks.roi import Roi, check_roi
 
 Pose = dict[str, Any]
 
 
-def _to_output(raw: RawPose, box: Letterbox, names: list[str], flip: bool, origin: tuple[int, int],
-               image_w: int) -> Pose:
+@dataclass(frozen=True)
+class PoseOptions:
+    """Options of pose estimation; JS: DEFAULT_POSE_OPTIONS (the same values in camelCase, a test checks)."""
+
+    max_poses: int = 1
+    score_threshold: float = 0.5
+    nms_radius: float = 20.0
+    """In image pixels."""
+    flip_horizontal: bool = False
+    roi: Roi | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_poses, bool) or not isinstance(self.max_poses, int | np.integer) or self.max_poses < 1:
+            raise OptionError(f"max_poses must be at least 1, got {self.max_poses!r}")
+        if not np.isfinite(self.score_threshold):
+            raise OptionError(f"score_threshold must be a number, got {self.score_threshold!r}")
+        if not np.isfinite(self.nms_radius) or self.nms_radius < 0:
+            raise OptionError(f"nms_radius must be >= 0, got {self.nms_radius!r}")
+        if self.roi is not None:
+            object.__setattr__(self, "roi", check_roi(self.roi))  # bounds: once the image is known
+
+
+class Frame(NamedTuple):
+    """Where the model's input came from: the crop's origin in the whole image, and that image's width."""
+
+    x0: int
+    y0: int
+    width: int
+
+
+def decode_raw_poses(post: Postprocess | None, outputs: Outputs, input_size: tuple[int, int] | list[int],
+                     options: PoseOptions, nms_scale: float = 1.0) -> list[RawPose]:
+    """Poses in model-input pixels, best first. ``nms_scale`` turns ``options.nms_radius`` into
+    model-input pixels (the letterbox scale; 1 when the radius is already in them)."""
+    o = options
+    if isinstance(post, MoveNetPostprocess):
+        out = output(outputs, post.output, "postprocess.output")
+        return decode_movenet(out, len(post.keypoints), int(input_size[0]), int(input_size[1]), post.multipose,
+                              o.max_poses, o.score_threshold)
+    if not isinstance(post, PoseNetPostprocess):
+        raise ManifestError(f"postprocess kind '{getattr(post, 'kind', None)}' is not a pose decoder")
+    heat = hwc(outputs, post.outputs["heatmap"], "postprocess.outputs.heatmap")
+    scores = sigmoid(heat) if post.heatmap_activation == "sigmoid" else heat.astype(np.float32)
+    offsets = hwc(outputs, post.outputs["offset"], "postprocess.outputs.offset")
+    if o.max_poses == 1:
+        raw = decode_single(scores, offsets, post.output_stride)
+        return [raw] if raw.score >= o.score_threshold else []
+    chain = [(int(a), int(b)) for a, b in post.pose_chain]
+    return decode_multiple(scores, offsets, hwc(outputs, post.outputs["displacement_fwd"],
+                                                "postprocess.outputs.displacement_fwd"),
+                           hwc(outputs, post.outputs["displacement_bwd"], "postprocess.outputs.displacement_bwd"),
+                           post.output_stride, chain, o.max_poses, o.score_threshold, o.nms_radius * nms_scale,
+                           post.refine_steps)
+
+
+def _to_output(raw: RawPose, box: Letterbox, names: list[str], flip: bool, frame: Frame) -> Pose:
     xs, ys = box.to_image(raw.xs, raw.ys)
-    xs, ys = xs + origin[0], ys + origin[1]  # crop pixels → image pixels (a no-op without an ROI)
+    xs, ys = xs + frame.x0, ys + frame.y0  # crop pixels → image pixels (a no-op without an ROI)
     if flip:
-        xs = (image_w - 1) - xs  # mirror x only: names stay the subject's own left/right
+        xs = (frame.width - 1) - xs  # mirror x only: names stay the subject's own left/right
     keypoints = [
         {"name": n, "x": float(x), "y": float(y), "score": float(s)}
         for n, x, y, s in zip(names, xs, ys, raw.scores, strict=True)
@@ -38,49 +90,16 @@ def _to_output(raw: RawPose, box: Letterbox, names: list[str], flip: bool, origi
     return {"score": float(raw.score), "keypoints": keypoints}
 
 
-def _posenet(post: PoseNetPostprocess, out: dict[str, np.ndarray], box: Letterbox, max_poses: int,
-             score_threshold: float, nms_radius: float) -> list[RawPose]:
-    heat = out[post.outputs["heatmap"]][0]
-    scores = sigmoid(heat) if post.heatmap_activation == "sigmoid" else heat.astype(np.float32)
-    offsets = out[post.outputs["offset"]][0]
-    if max_poses == 1:
-        raw = decode_single(scores, offsets, post.output_stride)
-        return [raw] if raw.score >= score_threshold else []
-    chain = [(int(a), int(b)) for a, b in post.pose_chain]
-    return decode_multiple(scores, offsets, out[post.outputs["displacement_fwd"]][0],
-                           out[post.outputs["displacement_bwd"]][0], post.output_stride, chain,
-                           max_poses, score_threshold, nms_radius * box.scale, post.refine_steps)
-
-
-def estimate_poses(model: Model, image: ImageInput, max_poses: int = 1, score_threshold: float = 0.5,
-                   nms_radius: float = 20.0, flip_horizontal: bool = False,
-                   roi: Sequence[int] | None = None) -> list[Pose]:
-    """Poses in the input image's pixel coordinates, best first.
+def decode_poses(post: Postprocess | None, outputs: Outputs, box: Letterbox, options: PoseOptions,
+                 input_size: tuple[int, int] | list[int], frame: Frame | None = None) -> list[Pose]:
+    """``[{score, keypoints: [{name, x, y, score}]}]`` in the whole image's pixels, best first.
 
     PoseNet: ``max_poses=1`` uses single-pose decoding (per-keypoint argmax); more uses PersonLab
     multi-pose decoding. MoveNet decodes in its graph. Poses scoring below ``score_threshold`` are
-    dropped. ``nms_radius`` is in image pixels. ``roi`` (x0, y0, x1, y1; see tasks/roi.py) estimates
-    on that crop only; keypoints are still in the whole image's pixels.
+    dropped. ``frame``: the crop the input was letterboxed from (default: the whole image).
     """
-    manifest = model.manifest
-    post = manifest.postprocess
-    if not isinstance(post, PoseNetPostprocess | MoveNetPostprocess):
-        raise EdgewardError(f"{manifest.name}: postprocess kind '{post.kind}' is not a pose decoder")
-    if max_poses < 1:
-        raise EdgewardError(f"max_poses must be at least 1, got {max_poses}")
-    rgb = load_image(image)
-    image_h, image_w = rgb.shape[:2]
-    origin = (0, 0)
-    if roi is not None:
-        x0, y0, x1, y1 = check_roi(roi, image_w, image_h)
-        rgb, origin = rgb[y0:y1, x0:x1], (x0, y0)
-    spec = manifest.inputs[0]
-    x, box = letterbox(rgb, manifest.preprocess)
-    out = model.run({spec.name: to_input_dtype(x, spec.dtype)})
-    if isinstance(post, PoseNetPostprocess):
-        poses = _posenet(post, out, box, max_poses, score_threshold, nms_radius)
-    else:
-        h, w = manifest.preprocess.size
-        poses = decode_movenet(out[post.output], len(post.keypoints), h, w, post.multipose, max_poses,
-                               score_threshold)
-    return [_to_output(p, box, post.keypoints, flip_horizontal, origin, image_w) for p in poses]
+    at = frame or Frame(0, 0, box.image_w)
+    raws = decode_raw_poses(post, outputs, input_size, options, box.scale)
+    names = post.keypoints  # type: ignore[union-attr]  # a pose decoder: checked above
+    return [_to_output(p, box, names, options.flip_horizontal, at) for p in raws]
+

@@ -22,7 +22,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from edgeward.errors import EdgewardError
+from edgeward.errors import OptionError
 
 Roi = tuple[int, int, int, int]
 MIN_KEYPOINTS = 3
@@ -68,14 +68,15 @@ def _span(centre: float, size: float, limit: int) -> tuple[int, int]:
     return 2 * math.floor(start / 2), min(limit, 2 * math.ceil((start + size) / 2))
 
 
-def check_roi(roi: Sequence[int], width: int, height: int) -> Roi:
-    """``roi`` as a validated crop of a width × height image, or EdgewardError naming the problem."""
+def check_roi(roi: Sequence[int], width: float = math.inf, height: float = math.inf) -> Roi:
+    """``roi`` as a validated crop of a width × height image (default: bounds unknown yet), or
+    OptionError naming the problem."""
     if len(roi) != 4 or not all(isinstance(v, int) and not isinstance(v, bool) for v in roi):
-        raise EdgewardError(f"roi must be 4 integers (x0, y0, x1, y1), got {list(roi)}")
+        raise OptionError(f"roi must be 4 integers (x0, y0, x1, y1), got {list(roi)}")
     x0, y0, x1, y1 = roi
     if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
-        raise EdgewardError(f"roi {list(roi)} is not inside the {width}x{height} image (0 <= x0 < x1 <= width)")
+        raise OptionError(f"roi {list(roi)} is not inside the {width:g}x{height:g} image (0 <= x0 < x1 <= width)")
     if x0 % 2 or y0 % 2:
-        raise EdgewardError(f"roi {list(roi)}: x0 and y0 must be even "
+        raise OptionError(f"roi {list(roi)}: x0 and y0 must be even "
                             "(4:2:0 video frames are cropped on 2-pixel steps)")
     return (x0, y0, x1, y1)

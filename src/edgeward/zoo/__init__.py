@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from edgeward.errors import EdgewardError
+from edgeward.errors import OptionError
 
 # name → "module:function" building it (imported lazily: recipes pull in the converter).
 RECIPES: dict[str, str] = {
@@ -23,7 +23,7 @@ def build(name: str, *, force: bool = False, on_step: Callable[[str], None] | No
     import importlib
 
     if name not in RECIPES:
-        raise EdgewardError(f"no zoo recipe named '{name}' (available: {', '.join(sorted(RECIPES))})")
+        raise OptionError(f"no zoo recipe named '{name}' (available: {', '.join(sorted(RECIPES))})")
     module_name, _, func = RECIPES[name].partition(":")
     result: Path = getattr(importlib.import_module(module_name), func)(force=force, on_step=on_step)
     return result

@@ -3,12 +3,6 @@
 // back as {status: 'error', reason}. Nothing here is part of the runtime's public API.
 import * as edgeward from '/runtime/edgeward.js';
 
-const FACTORIES = {
-  pose: [edgeward.createPoseDetector, 'estimatePoses'],
-  detect: [edgeward.createDetector, 'detect'],
-  classify: [edgeward.createClassifier, 'classify'],
-};
-
 function errorResult(err) {
   return { status: 'error', reason: `${err && err.name ? `${err.name}: ` : ''}${(err && err.message) || err}` };
 }
@@ -35,7 +29,8 @@ async function webgpu() {
  */
 async function runtime(packageUrl, task, bytes, runs, warmup, options) {
   try {
-    const [create, method] = FACTORIES[task];
+    const { factory, method } = edgeward.TASKS[task]; // the runtime's own task table
+    const create = edgeward[factory];
     const data = new Uint8Array(bytes);
     const t0 = performance.now();
     const handle = await create(packageUrl, options);

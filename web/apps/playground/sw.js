@@ -2,8 +2,8 @@
 //
 // Scope: this folder (/apps/playground/). It only ever stores, in its own cache:
 //   - the playground's files (this folder),
-//   - the runtime modules it imports (/runtime/…, found by following the import statements; the
-//     pages' shared app-kit.js among them),
+//   - the modules its app and worker import: the demo kit (/apps/kit/…, with its stylesheet) and
+//     the runtime (/runtime/…), found by following the import statements,
 //   - the onnxruntime-web files the CPU backend loads (/vendor/onnxruntime-web/…),
 //   - package manifests (/models/NAME/VERSION/manifest.json) and the model index the picker reads
 //     (/models/index.json).
@@ -21,13 +21,14 @@ const ORIGIN = self.location.origin;
 const SCOPE = new URL('./', self.location.href).href;
 const VENDOR = `${ORIGIN}/vendor/onnxruntime-web/`;
 const RUNTIME = `${ORIGIN}/runtime/`;
+const KIT = `${ORIGIN}/apps/kit/`; // what the demo pages share (the controller, sources, stats)
 const MANIFEST_PATH = /^\/models\/[a-z0-9][a-z0-9._-]*\/[^/]+\/manifest\.json$/;
 const MODEL_INDEX = '/models/index.json'; // the model picker's list
 
-const SHELL = ['./', 'app.js', 'style.css', 'manifest.webmanifest', 'worker.js', 'ort-sw.js', 'icon.svg', 'icon-192.png',
+const SHELL = ['./', 'style.css', '/apps/kit/kit.css', 'manifest.webmanifest', 'ort-sw.js', 'icon.svg', 'icon-192.png',
   'icon-512.png', '/apps/favicon.svg'];
-// their imports are followed; app-kit.js is the pages' shared module (imported by app.js)
-const RUNTIME_ENTRIES = ['/runtime/edgeward.js', '/runtime/worker.js', '/runtime/app-kit.js'];
+// stored with every kit and runtime module they import (the page's app, the inference worker's script)
+const MODULE_ENTRIES = ['app.js', 'worker.js'];
 const RUNTIME_FILES = ['/runtime/manifest.schema.json', // fetched by manifest.js
   '/vendor/onnxruntime-web/ort.wasm.min.mjs', // imported by backends.js (CPU backend)
   '/vendor/onnxruntime-web/ort-wasm-simd-threaded.mjs', // imported by ort, and the pthread workers' script
@@ -45,8 +46,8 @@ function storable(url) {
   const u = new URL(url, SCOPE);
   if (u.origin !== ORIGIN) return false;
   const href = u.href.split(/[?#]/)[0];
-  return href.startsWith(SCOPE) || href.startsWith(RUNTIME) || href.startsWith(VENDOR) || MANIFEST_PATH.test(u.pathname)
-    || u.pathname === MODEL_INDEX;
+  return href.startsWith(SCOPE) || href.startsWith(RUNTIME) || href.startsWith(KIT) || href.startsWith(VENDOR)
+    || MANIFEST_PATH.test(u.pathname) || u.pathname === MODEL_INDEX;
 }
 
 function cacheKey(url) {
@@ -90,10 +91,10 @@ async function fetchAndStore(cache, url, wantText = false) {
 
 const IMPORT_RE = /^\s*(?:import|export)\s*(?:[\w*{}\s,$]+from\s*)?['"]([^'"]+)['"]/gm; // static, at line start
 
-/** Every same-origin /runtime/ module reachable from `entries` through static imports. */
+/** Every module of this folder, the kit or the runtime reachable from `entries` through static imports. */
 async function cacheModuleGraph(cache, entries) {
   const seen = new Set();
-  const queue = entries.map((e) => new URL(e, ORIGIN).href);
+  const queue = entries.map((e) => new URL(e, SCOPE).href);
   while (queue.length) {
     const url = queue.shift();
     if (seen.has(url)) continue;
@@ -101,7 +102,8 @@ async function cacheModuleGraph(cache, entries) {
     const source = await fetchAndStore(cache, url, true);
     for (const m of source.matchAll(IMPORT_RE)) {
       const dep = new URL(m[1], url).href;
-      if (dep.startsWith(RUNTIME) && !seen.has(dep)) queue.push(dep);
+      const ours = dep.startsWith(SCOPE) || dep.startsWith(KIT) || dep.startsWith(RUNTIME);
+      if (ours && !seen.has(dep)) queue.push(dep);
     }
   }
   return [...seen];
@@ -113,7 +115,7 @@ self.addEventListener('install', (event) => {
     await Promise.all([
       ...SHELL.map((u) => fetchAndStore(cache, new URL(u, SCOPE).href)),
       ...RUNTIME_FILES.map((u) => fetchAndStore(cache, new URL(u, ORIGIN).href)),
-      cacheModuleGraph(cache, RUNTIME_ENTRIES),
+      cacheModuleGraph(cache, MODULE_ENTRIES),
     ]);
     await fetchAndStore(cache, new URL(DEFAULT_MODEL_MANIFEST, ORIGIN).href).catch(() => {});
     await fetchAndStore(cache, new URL(MODEL_INDEX, ORIGIN).href).catch(() => {});

@@ -2,6 +2,10 @@
 // Results: [{label, class_id, score}] best first; equal scores keep class-id order. Scores are the
 // graph's own float32 probabilities (softmax is inside the ONNX graph).
 
+import { ManifestError } from '../errors.js';
+import { output } from './outputs.js';
+
+/** Python: ClassifyOptions. */
 export const DEFAULT_CLASSIFY_OPTIONS = Object.freeze({ topK: 5, embedding: false });
 
 export function normalizeClassifyOptions(options = {}) {
@@ -26,14 +30,13 @@ export function topK(scores, labels, k) {
  * Returns {classes} and, with options.embedding, {embedding: Float32Array} (a copy the caller owns).
  */
 export function decodeClassification(post, outputs, labels, options = {}) {
-  if (post.kind !== 'classify') throw new Error(`postprocess kind '${post.kind}' is not a classifier`);
+  if (post?.kind !== 'classify') throw new ManifestError(`postprocess kind '${post?.kind}' is not a classifier`);
   const o = normalizeClassifyOptions(options);
-  const out = outputs[post.output];
-  if (!out) throw new Error(`model output '${post.output}' (postprocess.output) is missing`);
+  const out = output(outputs, post.output, 'postprocess.output');
   const result = { classes: topK(out.data, labels, o.topK) };
   if (o.embedding) {
     if (!post.embedding || !outputs[post.embedding]) {
-      throw new Error('the package has no embedding output (postprocess.embedding)');
+      throw new ManifestError('the package has no embedding output (postprocess.embedding)');
     }
     result.embedding = Float32Array.from(outputs[post.embedding].data);
   }

@@ -1,8 +1,11 @@
 // Object detection decoding: an exact mirror of src/edgeward/tasks/detect.py.
 // Detections: [{label, class_id, score, box: [x1, y1, x2, y2]}] in the image's pixels, best first.
 
+import { ManifestError } from '../errors.js';
 import { nms } from './nms.js';
+import { output } from './outputs.js';
 
+/** Python: DetectOptions. */
 export const DEFAULT_DETECT_OPTIONS = Object.freeze({ scoreThreshold: 0.3, iouThreshold: 0.5, maxDetections: 20 });
 
 export function normalizeDetectOptions(options = {}) {
@@ -17,11 +20,9 @@ const clip = (v, hi) => Math.min(Math.max(v, 0), hi);
 
 /** `post`: manifest.postprocess (kind 'centernet'); `labels`: manifest.labels; `box`: the Letterbox. */
 export function decodeDetections(post, outputs, box, labels, options = {}) {
-  if (post.kind !== 'centernet') throw new Error(`postprocess kind '${post.kind}' is not a detector`);
+  if (post?.kind !== 'centernet') throw new ManifestError(`postprocess kind '${post?.kind}' is not a detector`);
   const o = normalizeDetectOptions(options);
-  const out = outputs[post.output];
-  if (!out) throw new Error(`model output '${post.output}' (postprocess.output) is missing`);
-  const { data } = out;
+  const { data } = output(outputs, post.output, 'postprocess.output');
   const boxes = [];
   const scores = [];
   const classes = [];

@@ -3,6 +3,7 @@
 // with a box (ymin, xmin, ymax, xmax, score). Positions come back in model-input pixel-centre
 // coordinates (x·W − 0.5), so the same letterbox maps them to the image.
 
+import { ManifestError } from '../errors.js';
 import { npMean } from './posenet.js';
 
 /** output: {data, dims}; returns [{score, ys, xs, scores}] best first, at most maxPoses. */
@@ -11,7 +12,7 @@ export function decodeMovenet(output, numKeypoints, inputH, inputW, multipose, m
   const width = multipose ? output.dims[output.dims.length - 1] : 3 * k;
   const { data } = output;
   if (data.length % width !== 0 || width < 3 * k + (multipose ? 5 : 0)) {
-    throw new Error(`MoveNet output has shape [${output.dims}], expected rows of ${3 * k}${multipose ? ' + 5' : ''} values`);
+    throw new ManifestError(`MoveNet output has shape [${output.dims}], expected rows of ${3 * k}${multipose ? ' + 5' : ''} values`);
   }
   const poses = [];
   for (let r = 0; r < data.length / width; r++) {

@@ -1,0 +1,5 @@
+"""``python -m edgeward.cli``."""
+
+from edgeward.cli import app
+
+app()

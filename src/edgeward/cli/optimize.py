@@ -1,0 +1,66 @@
+"""``edgeward quantize``: an accuracy-gated int8 or an fp16 variant, added to its package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from edgeward.cli.exit_codes import friendly
+from edgeward.cli.options import CalibrationMethod, QuantizeTarget
+from edgeward.cli.output import JsonFlag, emit, err, note
+
+
+def _verified_variant(spec: str, variant: str) -> Path | None:
+    """The package's ``variant`` file, sha256-checked, or None when the package has no such variant."""
+    from edgeward.package.manifest import MANIFEST_FILE, read_manifest
+    from edgeward.package.store import verify_file
+
+    directory = Path(spec)
+    if not (directory / MANIFEST_FILE).is_file():
+        from edgeward.registry.client import locate_package
+
+        directory = locate_package(spec, ["fp32"])
+    entry = read_manifest(directory / MANIFEST_FILE).files.get(variant)  # type: ignore[call-overload]
+    return None if entry is None else verify_file(directory, entry)
+
+
+@friendly
+def quantize(
+    package: Annotated[str, typer.Argument(help="Package name, NAME@VERSION, or a package folder")],
+    to: Annotated[QuantizeTarget, typer.Option("--to", help="Variant to make")] = QuantizeTarget.int8,
+    calibration: Annotated[Path | None, typer.Option(help="Folder of photos to calibrate on "
+                                                          "(default: the zoo's real photos of people)")] = None,
+    min_agreement: Annotated[float, typer.Option(help="Gate: least keypoint / top-1 agreement")] = 0.95,
+    max_mean_px: Annotated[float, typer.Option(help="Gate: largest mean keypoint error, model-input px")] = 2.0,
+    method: Annotated[CalibrationMethod, typer.Option(help="int8 calibration")] = CalibrationMethod.MinMax,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing if the package has it")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Make an int8 (accuracy-gated, static QDQ) or fp16 variant and add it to the package."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from edgeward.optimize.gate import GateSpec
+    from edgeward.optimize.quantize import QuantizationError, quantize_package
+    from edgeward.optimize.report import summary_table
+
+    variant = to.value
+    if if_missing and (path := _verified_variant(package, variant)) is not None:
+        emit({"package": package, "variant": variant, "path": path, "written": False}, as_json,
+             lambda: f"{package}: has a verified {variant} variant")
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
+                  transient=True) as progress:
+        task = progress.add_task(f"{package} → {variant}", total=1.0)
+        result = quantize_package(
+            package, variant, calibration_dir=calibration, method=method.value,  # type: ignore[arg-type]
+            gate=GateSpec(min_agreement=min_agreement, max_mean_px=max_mean_px),
+            progress=lambda d, f: progress.update(task, description=f"{package} → {variant}: {d}", completed=f))
+    entry: Any = result.entry  # a FileEntry with its VariantReport
+    data = {"package": result.name, "variant": variant, "path": result.directory / entry.path,
+            "written": result.passed, "fp32_bytes": result.fp32_bytes, "file": entry}
+    emit(data, as_json, lambda: summary_table(result.name, variant, result.fp32_bytes, entry))
+    if not result.passed:
+        raise QuantizationError(result.explain())
+    note(f"{variant} variant written to {data['path']}", as_json)

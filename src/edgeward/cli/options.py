@@ -1,0 +1,48 @@
+"""Choices as Enums (so ``--help`` lists them and a bad value is Typer's usage error) and shared options."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from edgeward.errors import OptionError
+
+
+class Variant(StrEnum):
+    """A package file variant (manifest ``files`` key)."""
+
+    fp32 = "fp32"
+    fp16 = "fp16"
+    int8 = "int8"
+
+
+class QuantizeTarget(StrEnum):
+    int8 = "int8"
+    fp16 = "fp16"
+
+
+class CalibrationMethod(StrEnum):
+    """onnxruntime's static-quantization calibrators."""
+
+    MinMax = "MinMax"
+    Entropy = "Entropy"
+    Percentile = "Percentile"
+    Distribution = "Distribution"
+
+
+VariantOption = Annotated[Variant, typer.Option(help="Package variant to run")]
+RegistryOption = Annotated[str | None, typer.Option(
+    help="Registry URL (default: EDGEWARD_REGISTRY_URL, else the local store)")]
+ModelOption = Annotated[str, typer.Option(help="Package name, NAME@VERSION, NAME@RANGE, or a package folder")]
+
+
+def registry_url(url: str | None) -> str:
+    """The registry a command must talk to: ``--registry`` or EDGEWARD_REGISTRY_URL."""
+    from edgeward.settings import get_settings
+
+    found = url or get_settings().registry_url
+    if not found:
+        raise OptionError("no registry: pass --registry URL or set EDGEWARD_REGISTRY_URL")
+    return found

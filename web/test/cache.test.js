@@ -1,0 +1,140 @@
+// web/src/cache.js with a fake CacheStorage: files are stored under their sha256 only after
+// verification, every read re-verifies (a bad entry is evicted), a quota error or no Cache API
+// falls back to memory with a warning. The bytes are PoseNet's real package files.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+
+import {
+  cacheKey, clearCachedModels, listCachedModels, loadModelFile, MODEL_CACHE_NAME, readCached, storeVerified,
+} from '../src/cache.js';
+import { DownloadError, IntegrityError } from '../src/integrity.js';
+import { loadFixture } from './helpers.js';
+
+const fx = loadFixture('integrity');
+const PACKAGE = 'https://models.example.test/posenet/1.0.0/';
+const entries = Object.values(fx.files).slice(0, 2);
+const fileBytes = new Map(entries.map((e) => [e.path, new Uint8Array(fs.readFileSync(path.join(fx.packageDir, e.path)))]));
+const [entry, other] = entries;
+
+/** A CacheStorage holding Responses in Maps; `quota`: put() throws QuotaExceededError. */
+class FakeCaches {
+  constructor({ quota = false } = {}) { this.caches = new Map(); this.quota = quota; this.deleted = []; }
+  async open(name) {
+    if (!this.caches.has(name)) this.caches.set(name, new FakeCache(this));
+    return this.caches.get(name);
+  }
+  async delete(name) { this.deleted.push(name); return this.caches.delete(name); }
+}
+
+const keyOf = (request) => (typeof request === 'string' ? request : request.url); // a URL string or a Request
+
+class FakeCache {
+  constructor(storage) { this.storage = storage; this.entries = new Map(); }
+  async match(key) {
+    const held = this.entries.get(keyOf(key));
+    return held && new Response(held.body.slice(), { status: 200, headers: held.headers });
+  }
+  async put(key, response) {
+    if (this.storage.quota) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    this.entries.set(keyOf(key), { body: new Uint8Array(await response.arrayBuffer()), headers: response.headers });
+  }
+  async delete(key) { return this.entries.delete(keyOf(key)); }
+  async keys() { return [...this.entries.keys()].map((url) => new Request(url)); }
+}
+
+function fetchFiles() {
+  const calls = [];
+  const fetchImpl = async (url) => {
+    calls.push(url);
+    const body = fileBytes.get(url.slice(PACKAGE.length));
+    return body ? new Response(body.slice(), { status: 200 }) : new Response('no', { status: 404 });
+  };
+  return { fetchImpl, calls };
+}
+
+let warnings;
+beforeEach((t) => {
+  warnings = [];
+  t.mock.method(console, 'warn', (...args) => warnings.push(args.join(' ')));
+});
+afterEach(async () => { await clearCachedModels(null, { storage: undefined }); }); // the memory fallback
+
+test('downloaded once, verified, stored under its sha256; then read from the cache', async () => {
+  const storage = new FakeCaches();
+  const { fetchImpl, calls } = fetchFiles();
+  const first = await loadModelFile(PACKAGE, entry, { fetchImpl, storage });
+  assert.deepEqual([first.from, first.stored, first.warning], ['network', 'cache', null]);
+  assert.deepEqual(new Uint8Array(first.buffer), fileBytes.get(entry.path));
+  const cache = storage.caches.get(MODEL_CACHE_NAME);
+  assert.deepEqual([...cache.entries.keys()], [cacheKey(entry.sha256)]);
+  assert.ok(cacheKey(entry.sha256).endsWith(`/sha256/${entry.sha256}`));
+
+  const progress = [];
+  const second = await loadModelFile(PACKAGE, entry, { fetchImpl, storage, onProgress: (e) => progress.push(e) });
+  assert.equal(second.from, 'cache');
+  assert.deepEqual(new Uint8Array(second.buffer), fileBytes.get(entry.path));
+  assert.deepEqual(calls, [PACKAGE + entry.path]);
+  assert.deepEqual(progress, [{ file: entry.path, loaded: entry.bytes, total: entry.bytes, cached: true }]);
+});
+
+test('a corrupted cache entry is evicted and the file downloaded again', async () => {
+  const storage = new FakeCaches();
+  const cache = await storage.open(MODEL_CACHE_NAME);
+  const bad = fileBytes.get(entry.path).slice();
+  bad[7] ^= 0xff;
+  cache.entries.set(cacheKey(entry.sha256), { body: bad, headers: new Headers() });
+  assert.equal(await readCached(entry, { storage }), null);
+  assert.equal(cache.entries.size, 0, 'evicted');
+  assert.match(warnings.join('\n'), /evicting a bad cache entry: cached .*sha256/);
+  const { fetchImpl } = fetchFiles();
+  assert.equal((await loadModelFile(PACKAGE, entry, { fetchImpl, storage })).from, 'network');
+  assert.deepEqual(cache.entries.get(cacheKey(entry.sha256)).body, fileBytes.get(entry.path));
+});
+
+test('bytes that do not match the manifest are never stored', async () => {
+  const storage = new FakeCaches();
+  await assert.rejects(storeVerified(entry, fileBytes.get(other.path).slice().buffer, { storage }), IntegrityError);
+  assert.equal((await storage.open(MODEL_CACHE_NAME)).entries.size, 0);
+});
+
+test('a failed download caches nothing', async () => {
+  const storage = new FakeCaches();
+  const missing = { ...entry, path: 'missing.onnx' };
+  await assert.rejects(loadModelFile(PACKAGE, missing, { fetchImpl: fetchFiles().fetchImpl, storage }), DownloadError);
+  assert.equal((await storage.open(MODEL_CACHE_NAME)).entries.size, 0);
+});
+
+test('a quota error keeps the file in memory, with a warning', async () => {
+  const storage = new FakeCaches({ quota: true });
+  const { fetchImpl, calls } = fetchFiles();
+  const first = await loadModelFile(PACKAGE, entry, { fetchImpl, storage });
+  assert.equal(first.stored, 'memory');
+  assert.match(first.warning, /storage quota exceeded while caching .* kept in memory only/);
+  assert.equal(warnings.length, 1);
+  assert.equal((await loadModelFile(PACKAGE, entry, { fetchImpl, storage })).from, 'memory');
+  assert.equal(calls.length, 1);
+  const listed = await listCachedModels({ storage });
+  assert.deepEqual(listed.map((m) => [m.sha256, m.storage, m.file]), [[entry.sha256, 'memory', entry.path]]);
+});
+
+test('without a Cache API the model still loads (memory only)', async () => {
+  const result = await loadModelFile(PACKAGE, entry, { fetchImpl: fetchFiles().fetchImpl, storage: undefined });
+  assert.deepEqual([result.from, result.stored], ['network', 'memory']);
+  assert.match(result.warning, /Cache API is unavailable/);
+});
+
+test('listCachedModels and clearCachedModels', async () => {
+  const storage = new FakeCaches();
+  const { fetchImpl } = fetchFiles();
+  for (const e of entries) await loadModelFile(PACKAGE, e, { fetchImpl, storage });
+  const listed = await listCachedModels({ storage });
+  assert.deepEqual(listed.map((m) => [m.sha256, m.file, m.url, m.bytes, m.storage]).sort(),
+    entries.map((e) => [e.sha256, e.path, PACKAGE + e.path, e.bytes, 'cache']).sort());
+  assert.ok(listed.every((m) => !Number.isNaN(Date.parse(m.cachedAt))));
+  assert.equal(await clearCachedModels([entry.sha256], { storage }), 1);
+  assert.deepEqual((await listCachedModels({ storage })).map((m) => m.sha256), [other.sha256]);
+  assert.equal(await clearCachedModels(null, { storage }), 1);
+  assert.deepEqual(storage.deleted, [MODEL_CACHE_NAME]);
+});

@@ -1,0 +1,112 @@
+// web/src/video-loop.js: at most `inFlight` runs at once, other frames dropped (never queued),
+// a failed run reported while running, stop() stops. A fake <video> fires frame callbacks by hand.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { DEFAULT_IN_FLIGHT, runVideoLoop } from '../src/video-loop.js';
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function fakeVideo() {
+  const callbacks = [];
+  const video = { readyState: 4, videoWidth: 640, requestVideoFrameCallback: (fn) => callbacks.push(fn) };
+  /** Fire one video frame: every pending callback runs, then microtasks settle. */
+  const frame = async () => { callbacks.splice(0).forEach((fn) => fn()); await tick(); };
+  return { video, frame, callbacks };
+}
+
+/** A run() whose promises stay pending until the test settles them by hand. */
+function controlledRuns() {
+  const state = { running: 0, maxRunning: 0, runs: 0, pending: [] };
+  state.run = () => {
+    state.runs += 1;
+    state.running += 1;
+    state.maxRunning = Math.max(state.maxRunning, state.running);
+    return new Promise((resolve, reject) => state.pending.push((fail) => {
+      state.running -= 1;
+      if (fail) reject(new Error(fail)); else resolve();
+    }));
+  };
+  return state;
+}
+
+for (const inFlight of [1, 2]) {
+  test(`inFlight ${inFlight}: at most ${inFlight} runs at once, the rest dropped, stop() stops`, async () => {
+    const { video, frame } = fakeVideo();
+    const runs = controlledRuns();
+    let dropped = 0;
+    const errors = [];
+    const loop = runVideoLoop(video, {
+      inFlight, run: runs.run, onDrop: () => { dropped += 1; }, onError: (e) => errors.push(e.message),
+    });
+    for (let i = 0; i < 6; i++) await frame(); // 6 frames while nothing finishes
+    assert.deepEqual({ runs: runs.runs, dropped, inFlight: loop.inFlight }, { runs: inFlight, dropped: 6 - inFlight, inFlight });
+    runs.pending.splice(0).forEach((done, i) => done(i === 0 ? 'boom' : null)); // all finish, the first fails
+    await tick();
+    assert.equal(loop.inFlight, 0);
+    await frame();
+    await frame();
+    // once released, the next two frames start new runs again, up to inFlight of them
+    assert.deepEqual({ runs: runs.runs, dropped }, { runs: 2 * inFlight, dropped: 6 - inFlight + 2 - inFlight });
+    loop.stop();
+    const afterStop = { runs: runs.runs, dropped };
+    runs.pending.splice(0).forEach((done) => done('late')); // failures after stop() are not reported
+    for (let i = 0; i < 3; i++) await frame();
+    assert.deepEqual({ runs: runs.runs, dropped }, afterStop);
+    assert.equal(runs.maxRunning, inFlight);
+    assert.deepEqual(errors, ['boom']);
+  });
+}
+
+test('the default is two frames in flight', async () => {
+  assert.equal(DEFAULT_IN_FLIGHT, 2);
+  const { video, frame } = fakeVideo();
+  const runs = controlledRuns();
+  const loop = runVideoLoop(video, { run: runs.run });
+  for (let i = 0; i < 4; i++) await frame();
+  assert.equal(runs.runs, 2);
+  loop.stop();
+  runs.pending.splice(0).forEach((done) => done(null));
+});
+
+test('ready() false and a video without a frame yet: frames skipped', async () => {
+  const { video, frame } = fakeVideo();
+  const runs = controlledRuns();
+  let ready = false;
+  let dropped = 0;
+  const loop = runVideoLoop(video, { run: runs.run, ready: () => ready, onDrop: () => { dropped += 1; } });
+  await frame();
+  assert.deepEqual({ runs: runs.runs, dropped }, { runs: 0, dropped: 1 }); // not ready: counted as dropped
+  ready = true;
+  video.readyState = 1; // HAVE_METADATA: no frame to read, neither run nor dropped
+  await frame();
+  assert.deepEqual({ runs: runs.runs, dropped }, { runs: 0, dropped: 1 });
+  video.readyState = 4;
+  await frame();
+  assert.equal(runs.runs, 1);
+  loop.stop();
+  runs.pending.splice(0).forEach((done) => done(null));
+});
+
+test('without requestVideoFrameCallback the loop runs on requestAnimationFrame', async (t) => {
+  const callbacks = [];
+  globalThis.requestAnimationFrame = (fn) => callbacks.push(fn); // Node has none: a fake one
+  t.after(() => { delete globalThis.requestAnimationFrame; });
+  const video = { readyState: 4, videoWidth: 320 };
+  let runs = 0;
+  const loop = runVideoLoop(video, { run: async () => { runs += 1; } });
+  assert.equal(callbacks.length, 1);
+  callbacks.splice(0).forEach((fn) => fn());
+  await tick();
+  assert.equal(runs, 1);
+  loop.stop();
+  callbacks.splice(0).forEach((fn) => fn());
+  assert.equal(callbacks.length, 0); // stopped: nothing rescheduled
+});
+
+for (const bad of [0, -1, 1.5, '2', null]) {
+  test(`inFlight ${JSON.stringify(bad)} is a RangeError`, () => {
+    assert.throws(() => runVideoLoop({}, { run: () => {}, inFlight: bad }),
+      { name: 'RangeError', message: `inFlight must be an integer >= 1, got ${bad}` });
+  });
+}
