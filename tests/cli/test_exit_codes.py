@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,11 +98,14 @@ def test_3_tfjs_conversion_without_node(tmp_path: Path, monkeypatch: pytest.Monk
 ])
 def test_3_browser_missing_or_not_starting(posenet_dir: Path, camera: Path, settings_env: pytest.MonkeyPatch,
                                            chromium: str, message: str) -> None:
-    pytest.importorskip("playwright")
+    # A process of its own: in-process, the browser tests' session-wide Playwright would refuse a
+    # second sync Playwright in this thread before Chromium is even looked for.
     settings_env.setenv("EDGEWARD_CHROMIUM", chromium)
-    result = runner.invoke(app, ["pose", str(camera), "--browser"])
-    assert result.exit_code == ENV, result.output
-    assert message in result.output and "Traceback" not in result.output
+    result = subprocess.run([sys.executable, "-m", "edgeward.cli", "pose", str(camera), "--browser"],
+                            capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    output = result.stdout + result.stderr
+    assert result.returncode == ENV, output
+    assert message in output and "Traceback" not in output
 
 
 def test_3_registry_unreachable(settings_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
