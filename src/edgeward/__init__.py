@@ -23,4 +23,15 @@ def load(spec: str | Path, variant: str = "fp32", registry_url: str | None = Non
     return load_task(spec, variant, threads, registry_url)
 
 
-__all__ = ["__version__", "load"]
+def __getattr__(name: str) -> Any:
+    """``edgeward.train``, imported on first use: the training package, itself callable as
+    ``edgeward.train(data, name, **options)`` → ``TrainResult`` (``.report``, ``.path``); see
+    ``edgeward.train.pipeline.train`` for the options."""
+    if name == "train":
+        import importlib
+
+        return importlib.import_module("edgeward.train")
+    raise AttributeError(f"module 'edgeward' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "load", "train"]

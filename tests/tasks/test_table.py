@@ -43,7 +43,7 @@ def js_tasks() -> dict[str, dict]:
 
 
 def test_both_tables_list_the_same_tasks(js_tasks: dict[str, dict]) -> None:
-    assert list(js_tasks) == list(TASKS) == ["pose", "detect", "classify", "tensor"]
+    assert list(js_tasks) == list(TASKS) == ["pose", "detect", "classify", "tensor", "features"]
     for name, task in TASKS.items():
         js = js_tasks[name]
         assert js["name"] == task.name == name

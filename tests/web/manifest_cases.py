@@ -4,7 +4,8 @@
 its JSON pointer: ``#/$defs/FileEntry/properties/sha256/pattern``, ``#/required/name``,
 ``#/$defs/PoseNetPostprocess/additionalProperties`` (extra fields forbidden), ``…/anyOf`` (a value of
 none of the allowed forms), ``…/discriminator`` (postprocess ``kind`` missing or unknown)… plus
-``x-task-needs-processing``, the pydantic model validator the JSON Schema cannot express.
+the ``x-…`` rules of pydantic's model validator that the JSON Schema cannot express (tests/web/manifest_rules.py;
+trained-package samples from tests/web/trained_manifests.py reach the fields only they fill in).
 
 ``bad_cases`` walks the schema and a valid real manifest side by side and breaks one rule at a time:
 a required field deleted, a value of the wrong type, outside an enum or const, not matching a pattern,
@@ -25,10 +26,10 @@ from typing import Any
 
 from edgeward.errors import ManifestError
 from edgeward.package.manifest import json_schema, parse_manifest
+from tests.web.manifest_rules import MODEL_RULES, model_validator_cases
 
 Path_ = list[str | int]
 Case = dict[str, Any]
-MODEL_VALIDATOR_RULE = "x-task-needs-processing"
 # Extra keys: a plain unknown name, and names every JS object inherits (an `in` check lets them pass).
 EXTRA_KEYS = ("unexpected_field",)
 ROOT_EXTRA_KEYS = ("constructor", "toString", "__proto__", "hasOwnProperty", "valueOf")
@@ -38,6 +39,7 @@ PATTERN_SAMPLES = {
     r"^[0-9a-f]{64}$": "0" * 64,
     r"^[a-z0-9][a-z0-9._-]*$": "sample",
     r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$": "1.0.0",
+    r"^[a-z0-9][a-z0-9._-]*@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$": "sample@1.0.0",
 }
 JSON_TYPES = ("string", "integer", "number", "boolean", "null", "array", "object")
 # One wrong value per JSON type (the first whose type is not allowed is used, plus 1.5 for integers
@@ -96,7 +98,7 @@ class Walker:
     # --- the rules ----------------------------------------------------------------------------
 
     def rules(self) -> dict[str, str]:
-        out: dict[str, str] = {MODEL_VALIDATOR_RULE: "task other than 'tensor' needs preprocess and postprocess"}
+        out: dict[str, str] = dict(MODEL_RULES)
         seen: set[str] = set()
 
         def walk(node: Any, ptr: str, in_union: bool) -> None:
@@ -374,15 +376,6 @@ class CaseMaker:
                 yield from self.walk(sub, f"{ptr}/properties/{key}", filled, [*path, key])
 
 
-def model_validator_cases(manifest: dict[str, Any]) -> Iterator[Case]:
-    if manifest.get("task") == "tensor":
-        return
-    for key in ("preprocess", "postprocess"):
-        for what, bad in (("null", put(manifest, [key], None)), ("missing", delete(manifest, [key]))):
-            yield {"rule": MODEL_VALIDATOR_RULE, "covers": [MODEL_VALIDATOR_RULE], "field": key, "exact": True,
-                   "what": f"task '{manifest['task']}' with {key} {what}", "manifest": bad}
-
-
 def bad_cases(schema: dict[str, Any], manifests: list[dict[str, Any]]) -> tuple[list[Case], list[Case]]:
     """(cases pydantic rejects, one per (rule, what), from the first manifest that has it; those it accepts)."""
     maker = CaseMaker(Walker(schema))
@@ -441,6 +434,9 @@ def strip_defaults(walker: Walker, node: Any, value: Any, tags: frozenset[str] =
 
 def fixture(manifests: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """{schema, rules, valid: [{name, manifest, normalized}], bad: [cases]} for web/test/manifest.test.js."""
+    from tests.web.trained_manifests import samples
+
+    manifests = {**manifests, **samples(manifests)}
     schema = json_schema()
     walker = Walker(schema)
     valid = []

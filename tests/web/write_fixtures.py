@@ -372,6 +372,12 @@ def _manifest(ctx: Context) -> Fixture:
     return manifest_cases.fixture(manifests)
 
 
+# More writers live in their own modules; importing one registers them. Run as __main__, this module
+# is aliased to its import name first, so they register into this WRITERS and not into a second copy.
+sys.modules.setdefault("tests.web.write_fixtures", sys.modules[__name__])
+from tests.web import train_fixtures  # noqa: E402, F401
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0].startswith("-"):
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)

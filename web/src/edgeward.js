@@ -11,13 +11,13 @@
 // Poses: [{score, keypoints: [{name, x, y, score}]}] in the source's pixel coordinates, identical
 // to the Python runtime's `edgeward.tasks.pose.estimate_poses`.
 
-import { requestPersistentStorage } from './cache.js';
-import { ImageError, TaskError, WorkerError } from './errors.js';
+import { TaskError } from './errors.js';
 import * as protocol from './protocol.js';
 import { normalizeClassifyOptions } from './tasks/classify.js';
 import { TASKS } from './tasks/index.js';
 import { nextRoi } from './tasks/roi.js';
 import { runVideoLoop } from './video-loop.js';
+import { openWorker, toFrame } from './worker-client.js';
 
 export { detectionColor, drawDetections, drawPoses } from './draw.js';
 export { DEFAULT_CLASSIFY_OPTIONS } from './tasks/classify.js';
@@ -31,124 +31,11 @@ export {
   ModelFormatError, PackageNotFoundError, TaskError, ToolMissingError, VerificationError, WorkerError,
 } from './errors.js';
 export { TASKS } from './tasks/index.js';
+export { env, toFrame, toImageBitmap } from './worker-client.js';
+export { createTrainer } from './training.js';
 
-const { MSG } = protocol;
-
-/**
- * Options of createPoseDetector, createDetector, createClassifier and loadModel (defaults: `env`).
- * @typedef {object} LoadOptions
- * @property {'webgpu' | 'wasm'} [backend]  default: WebGPU → WASM threads → WASM
- * @property {number} [numThreads]  WASM threads
- * @property {'fp32' | 'fp16' | 'int8'} [variant]  default: the first the package has
- * @property {string} [workerUrl]
- * @property {(progress: {file: string, loaded: number, total: number, cached?: boolean}) => void} [onProgress]
- * @property {boolean} [persistStorage]
- */
-
-/**
- * What the runtime takes as an image: a <video>, <img>, <canvas>, ImageBitmap, VideoFrame, Blob / File...
- * @typedef {ImageBitmapSource | VideoFrame} ImageSource
- */
-
-/** Documented defaults for createPoseDetector options. */
-export const env = Object.freeze({
-  backend: undefined, // 'webgpu' | 'wasm'; undefined = WebGPU → WASM threads → WASM
-  numThreads: undefined, // undefined = min(4, hardwareConcurrency) when crossOriginIsolated, else 1
-  variant: undefined, // 'fp32' | 'fp16' | 'int8'; undefined = first of those the package has
-  workerUrl: new URL('./worker.js', import.meta.url).href,
-  onProgress: undefined, // ({file, loaded, total, cached}) => void, while model files download
-  persistStorage: true, // ask navigator.storage.persist() so cached models survive storage pressure
-});
-
-/**
- * Any supported source → a frame the worker can own (it is transferred): a VideoFrame for a playing
- * <video> where the browser has VideoFrame (no copy on this thread: the worker converts it straight
- * into its reused pixel buffer), else an ImageBitmap.
- * @param {ImageSource} source
- * @returns {Promise<VideoFrame | ImageBitmap>}
- */
-export async function toFrame(source) {
-  if (typeof VideoFrame !== 'undefined') {
-    if (source instanceof VideoFrame) return source;
-    if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement && source.readyState >= 2) {
-      try {
-        return new VideoFrame(source, { timestamp: Math.round(source.currentTime * 1e6) });
-      } catch {
-        // e.g. a frame the browser cannot wrap (some codecs): the ImageBitmap path below copies it
-      }
-    }
-  }
-  return toImageBitmap(source);
-}
-
-/**
- * Any supported source → an ImageBitmap the worker can own (it is transferred).
- * @param {ImageSource} source
- * @returns {Promise<ImageBitmap>}
- */
-export async function toImageBitmap(source) {
-  if (typeof ImageBitmap !== 'undefined' && source instanceof ImageBitmap) return source;
-  if (typeof Blob !== 'undefined' && source instanceof Blob) {
-    try {
-      return await createImageBitmap(source, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
-    } catch (err) {
-      const name = source instanceof File ? `'${source.name}'` : 'the file';
-      throw new ImageError(`${name} is not a readable image (${source.type || 'unknown type'}): ${err.message}`, { cause: err });
-    }
-  }
-  if (typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement && source.readyState < 2) {
-    throw new ImageError('the video has no frame yet (readyState < HAVE_CURRENT_DATA)');
-  }
-  return createImageBitmap(source);
-}
-
-class RpcWorker {
-  constructor(url) {
-    this.worker = new Worker(url, { type: 'module', name: 'edgeward' });
-    this.nextId = 1;
-    this.pending = new Map();
-    this.worker.onmessage = (event) => this._receive(event.data);
-    this.worker.onerror = (event) => {
-      event.preventDefault?.();
-      this._failAll(new WorkerError(event.message || 'the inference worker failed to start'));
-    };
-    this.worker.onmessageerror = () => this._failAll(new WorkerError('a worker message could not be read'));
-  }
-
-  call(make, transfer = [], onProgress = null) {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress });
-      this.worker.postMessage(make(id), transfer);
-    });
-  }
-
-  _receive(msg) {
-    const p = this.pending.get(msg.id);
-    if (!p) return;
-    if (msg.type === MSG.PROGRESS) { // not a reply: the request is still in flight
-      try {
-        p.onProgress?.({ file: msg.file, loaded: msg.loaded, total: msg.total, cached: msg.cached });
-      } catch (err) {
-        console.warn('[edgeward] onProgress threw:', err);
-      }
-      return;
-    }
-    this.pending.delete(msg.id);
-    if (msg.type === MSG.ERROR) p.reject(protocol.deserializeError(msg.error));
-    else p.resolve(msg);
-  }
-
-  _failAll(error) {
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-  }
-
-  terminate() {
-    this._failAll(new DOMException('the model was disposed', 'AbortError'));
-    this.worker.terminate();
-  }
-}
+/** @typedef {import('./worker-client.js').LoadOptions} LoadOptions */
+/** @typedef {import('./worker-client.js').ImageSource} ImageSource */
 
 /** The fields every task handle shares: manifest, backend, timings, cache info, dispose(). */
 function taskHandle(rpc, ready) {
@@ -301,25 +188,30 @@ export async function createClassifier(packageUrl, options = {}) {
 }
 
 /**
- * Start a worker on a package and wait for its READY: {rpc, ready}. Shared by the task APIs.
- * The worker is terminated if loading fails.
+ * A classifier of feature vectors (a package of task 'features', made by `edgeward train` or a
+ * browser trainer: a head on embeddings, pose features or table rows):
+ *
+ *   const head = await createFeatureClassifier('/models/my-digits/latest/');
+ *   const classes = await head.classify(features, {topK: 3});  // [{label, class_id, score}], as Python's
+ *
+ * @param {string | URL} packageUrl @param {LoadOptions} [options]
  */
-async function openWorker(packageUrl, options = {}) {
-  const opts = { ...env, ...options };
-  const base = new URL(packageUrl, globalThis.location?.href).href;
-  const url = base.endsWith('/') ? base : `${base}/`;
-  const rpc = new RpcWorker(opts.workerUrl);
-  try {
-    const { workerUrl, onProgress, persistStorage, ...workerOptions } = opts; // eslint-disable-line no-unused-vars
-    const persisting = persistStorage ? requestPersistentStorage() : Promise.resolve(null); // in parallel
-    const ready = await rpc.call((id) => protocol.init(id, url, workerOptions), [], onProgress);
-    const persisted = await persisting;
-    if (ready.cache && persisted !== null) ready.cache.persisted = persisted;
-    return { rpc, ready };
-  } catch (err) {
-    rpc.terminate();
-    throw err;
-  }
+export async function createFeatureClassifier(packageUrl, options = {}) {
+  const { rpc, ready } = await openWorker(packageUrl, options);
+  requireTask(rpc, ready, packageUrl, ['features']);
+  const handle = taskHandle(rpc, ready);
+  const { head, labels } = ready.manifest;
+  const task = TASKS.features;
+  handle.classify = async (features, classifyOptions = {}) => {
+    handle.checkOpen();
+    const opts = task.normalize(classifyOptions);
+    const data = Float32Array.from(features ?? [], Number);
+    if (data.length !== head.dim) throw new RangeError(`features have length ${data.length}; this head takes ${head.dim}`);
+    const reply = await rpc.call((id) => protocol.run(id, { [head.input]: { data, dims: [1, head.dim] } }));
+    handle.lastTimings = reply.timings;
+    return task.decode(head, reply.outputs, labels, opts).classes;
+  };
+  return handle;
 }
 
 /**

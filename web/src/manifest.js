@@ -4,9 +4,11 @@
 // additionalProperties (false or a schema), propertyNames, items, enum, const, pattern,
 // minLength/maxLength, minItems/maxItems, minimum/maximum/exclusive*, anyOf, oneOf (with
 // pydantic's `discriminator`: the tag must be present and names the one form to check), $ref to
-// $defs. Missing properties with a `default` are filled in, as pydantic does. One rule is not in
-// the JSON Schema (a pydantic model validator): every task but 'tensor' needs preprocess and
-// postprocess. web/test/manifest.test.js checks all of it against pydantic, rule by rule.
+// $defs. Missing properties with a `default` are filled in, as pydantic does. Some rules are not in
+// the JSON Schema (pydantic's model validator, manifest_rule_errors): pose, detect and classify need
+// preprocess and postprocess; 'features' needs head and labels and has neither; a head on 'embedding'
+// or 'pose' features needs base; a knn head needs k, an mlp head hidden; files.head and training
+// need a head. web/test/manifest.test.js checks all of it against pydantic, rule by rule.
 
 import { ManifestError } from './errors.js';
 
@@ -25,8 +27,8 @@ export const MANIFEST_FILE = 'manifest.json';
  * @property {1} schema_version
  * @property {string} name
  * @property {string} version
- * @property {'pose' | 'detect' | 'classify' | 'tensor'} task
- * @property {{[variant: string]: FileEntry}} files  keys 'fp32' | 'fp16' | 'int8'
+ * @property {'pose' | 'detect' | 'classify' | 'tensor' | 'features'} task
+ * @property {{[variant: string]: FileEntry}} files  keys 'fp32' | 'fp16' | 'int8' | 'head'
  * @property {TensorSpec[]} inputs
  * @property {TensorSpec[]} outputs
  * @property {Preprocess | null} preprocess  null only for task 'tensor'
@@ -34,6 +36,9 @@ export const MANIFEST_FILE = 'manifest.json';
  * @property {string[] | null} labels
  * @property {{[key: string]: any}} provenance
  * @property {string} license
+ * @property {string | null} base  'NAME@X.Y.Z' a trained head was trained on
+ * @property {{[key: string]: any} | null} head  a trained head (kind, features, dim, input, output, …)
+ * @property {{[key: string]: any} | null} training  the training report
  */
 
 /**
@@ -121,18 +126,37 @@ export function validateManifest(data, schema, source = MANIFEST_FILE) {
   /** @type {string[]} */
   const errors = [];
   const value = check(data, schema, [], schema, errors);
-  if (!errors.length) checkTaskNeedsProcessing(value, errors);
+  if (!errors.length) checkCrossFieldRules(value, errors);
   if (errors.length) throw new ManifestError(`${source}: ${errors.join('; ')}`);
   return value;
 }
 
-// The pydantic model validator Manifest._task_needs_processing (not expressible in the JSON Schema).
-function checkTaskNeedsProcessing(manifest, errors) {
-  if (manifest.task === 'tensor') return;
-  for (const key of ['preprocess', 'postprocess']) {
-    if (manifest[key] === null || manifest[key] === undefined) {
-      errors.push(`field '${key}': task '${manifest.task}' needs it (only task 'tensor' has none)`);
+const isNull = (v) => v === null || v === undefined;
+
+// pydantic's model validator (manifest_rule_errors in src/edgeward/package/manifest.py), rule by rule.
+function checkCrossFieldRules(m, errors) {
+  if (['pose', 'detect', 'classify'].includes(m.task)) {
+    for (const key of ['preprocess', 'postprocess']) {
+      if (isNull(m[key])) errors.push(`field '${key}': task '${m.task}' needs it (only tasks 'tensor' and 'features' have none)`);
     }
+  }
+  if (m.task === 'features') {
+    for (const key of ['head', 'labels']) if (isNull(m[key])) errors.push(`field '${key}': task 'features' needs it`);
+    for (const key of ['preprocess', 'postprocess']) {
+      if (!isNull(m[key])) errors.push(`field '${key}': task 'features' has none (its input is features)`);
+    }
+  }
+  const head = m.head;
+  if (!isNull(head)) {
+    if (head.features !== 'raw' && isNull(m.base)) {
+      errors.push(`field 'base': a head on '${head.features}' features needs the package they come from`);
+    }
+    for (const [kind, key] of [['knn', 'k'], ['mlp', 'hidden']]) {
+      if (head.kind === kind && isNull(head[key])) errors.push(`field 'head.${key}': a '${kind}' head needs it`);
+    }
+  } else {
+    if (hasOwn(m.files, 'head')) errors.push("field 'files.head': only a package with a 'head' field has a head file");
+    if (!isNull(m.training)) errors.push("field 'training': only a package with a 'head' field has a training report");
   }
 }
 

@@ -19,6 +19,11 @@ export const MSG = Object.freeze({
                         // still in flight (not a reply: the request's own reply follows)
   RUN: 'run',           // page → worker {id, feeds: {name: {data, dims}}}: raw tensors (task 'tensor')
   OUTPUTS: 'outputs',   // worker → page {id, outputs: {name: {data, dims, type}}, timings}
+  TRAIN: 'train',       // page → worker {id, op, ...}: a trainer operation (train/handlers.js lists them)
+  TRAINED: 'trained',   // worker → page {id, result}: its reply
+  EPOCH: 'epoch',       // worker → page {id, record}: an epoch of a running 'fit' ended (an event, not a reply)
+  CANCEL: 'cancel',     // page → worker {id}: stop the running request `id` (no reply of its own; that
+                        // request rejects with an AbortError); handled at once, not after the queue
 });
 
 export const init = (id, packageUrl, options = {}) => ({ type: MSG.INIT, id, packageUrl, options });
@@ -33,4 +38,8 @@ export const disposed = (id) => ({ type: MSG.DISPOSED, id });
 export const error = (id, err) => ({ type: MSG.ERROR, id, error: serializeError(err) });
 export const run = (id, feeds) => ({ type: MSG.RUN, id, feeds });
 export const outputs = (id, tensors, timings) => ({ type: MSG.OUTPUTS, id, outputs: tensors, timings });
+export const train = (id, op, args = {}) => ({ type: MSG.TRAIN, id, op, ...args });
+export const trained = (id, result) => ({ type: MSG.TRAINED, id, result });
+export const epoch = (id, record) => ({ type: MSG.EPOCH, id, record });
+export const cancel = (id) => ({ type: MSG.CANCEL, id });
 export const progress = (id, { file, loaded, total, cached = false }) => ({ type: MSG.PROGRESS, id, file, loaded, total, cached });

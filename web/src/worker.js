@@ -9,6 +9,7 @@ import { Preprocessor, toInt32Input } from './preprocess.js';
 import * as protocol from './protocol.js';
 import { TASKS } from './tasks/index.js';
 import { checkRoi } from './tasks/roi.js';
+import { trainingHandlers } from './train/handlers.js';
 
 const { MSG } = protocol;
 const VARIANTS = ['fp32', 'fp16', 'int8'];
@@ -49,7 +50,8 @@ async function handleInit(msg) {
   const manifest = await fetchManifest(msg.packageUrl);
   const task = TASKS[manifest.task];
   if (!task) throw new ManifestError(`field 'task': '${manifest.task}' is not a task this runtime knows (${Object.keys(TASKS).join(', ')})`);
-  const input = task.decode ? checkInput(manifest) : null; // no decoder ('tensor'): raw tensors, see handleRun
+  // No pre-processing ('tensor', and 'features': a trained head on feature vectors): raw tensors, see handleRun.
+  const input = task.decode && manifest.task !== 'features' ? checkInput(manifest) : null;
   const variant = pickVariant(manifest, msg.options.variant);
   const file = await loadModelFile(msg.packageUrl, manifest.files[variant], {
     onProgress: (p) => self.postMessage(protocol.progress(msg.id, p)),
@@ -146,17 +148,18 @@ async function readPixels(frame, roi) {
   return { image, width, height };
 }
 
-async function handleEstimate(msg) {
+/** Pre-process, run and decode one frame (it is closed): {payload, size, timings}. */
+async function estimateFrame(frame, options) {
   if (!state) throw new EdgewardError('the model is not initialised (or was disposed)');
   if (state.raw) throw new TaskError(`a task '${state.manifest.task}' package takes raw tensors: use loadModel(url).run(feeds)`);
   const t0 = performance.now();
-  const roi = msg.options?.roi ?? null;
+  const roi = options?.roi ?? null;
   if (roi && !state.task.roi) throw new RangeError(`the roi option is for pose packages, not task '${state.manifest.task}'`);
   let pixels;
   try {
-    pixels = await readPixels(msg.frame, roi);
+    pixels = await readPixels(frame, roi);
   } finally {
-    msg.frame?.close?.();
+    frame?.close?.();
   }
   const { box } = state.pre.run(pixels.image);
   if (state.intInput) toInt32Input(state.pre.output, state.intInput);
@@ -165,14 +168,19 @@ async function handleEstimate(msg) {
   const t2 = performance.now();
   const outputs = {};
   for (const [name, t] of Object.entries(out)) outputs[name] = { data: t.data, dims: t.dims };
-  const frame = { x0: roi ? roi[0] : 0, y0: roi ? roi[1] : 0, width: pixels.width };
+  const at = { x0: roi ? roi[0] : 0, y0: roi ? roi[1] : 0, width: pixels.width };
   const payload = state.task.decodeFrame({
-    manifest: state.manifest, outputs, box, options: state.task.normalize(msg.options), frame, scratch: state.scratch,
+    manifest: state.manifest, outputs, box, options: state.task.normalize(options), frame: at, scratch: state.scratch,
   });
   for (const t of Object.values(out)) t.dispose?.();
   const t3 = performance.now();
-  const size = { width: pixels.width, height: pixels.height, roi };
-  return protocol.result(msg.id, { ...payload, frame: size }, { preprocessMs: t1 - t0, inferenceMs: t2 - t1, decodeMs: t3 - t2 });
+  return { payload, size: { width: pixels.width, height: pixels.height, roi },
+    timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, decodeMs: t3 - t2 } };
+}
+
+async function handleEstimate(msg) {
+  const { payload, size, timings } = await estimateFrame(msg.frame, msg.options);
+  return protocol.result(msg.id, { ...payload, frame: size }, timings);
 }
 
 async function handleDispose(msg) {
@@ -208,7 +216,7 @@ function toTensor(ort, spec, feed) {
 
 async function handleRun(msg) {
   if (!state) throw new EdgewardError('the model is not initialised (or was disposed)');
-  if (!state.raw) throw new TaskError(`run() is for task 'tensor' packages; this package's task is '${state.manifest.task}'`);
+  if (!state.raw) throw new TaskError(`run() is for packages of task 'tensor' or 'features'; this package's task is '${state.manifest.task}'`);
   const t0 = performance.now();
   const specs = state.manifest.inputs;
   const unknown = Object.keys(msg.feeds || {}).filter((k) => !specs.some((s) => s.name === k));
@@ -228,19 +236,32 @@ async function handleRun(msg) {
   return protocol.outputs(msg.id, tensors, { prepareMs: t1 - t0, inferenceMs: t2 - t1 });
 }
 
+// Training on the base model's features (train/handlers.js): a frame becomes the embedding of the
+// classifier this worker runs; feature vectors pass straight through.
+const training = trainingHandlers({
+  base: () => state?.manifest ?? null,
+  embed: async (frame) => (await estimateFrame(frame, { topK: 1, embedding: true })).payload.embedding,
+  post: (message) => self.postMessage(message),
+});
+
 const handlers = {
   [MSG.INIT]: handleInit, [MSG.ESTIMATE]: handleEstimate, [MSG.DISPOSE]: handleDispose, [MSG.RUN]: handleRun,
+  [MSG.TRAIN]: training.handleTrain,
 };
 
 self.onmessage = (event) => {
   const msg = event.data;
+  if (msg?.type === MSG.CANCEL) { // at once: the request it names may be the one running
+    training.cancel(msg.id);
+    return;
+  }
   queue = queue.then(async () => {
     try {
       const handler = handlers[msg?.type];
       if (!handler) throw new TypeError(`unknown message type '${msg?.type}'`);
       self.postMessage(await handler(msg));
     } catch (err) {
-      if (msg?.type === MSG.ESTIMATE) msg.frame?.close?.();
+      if (msg?.type === MSG.ESTIMATE || msg?.type === MSG.TRAIN) msg.frame?.close?.();
       self.postMessage(protocol.error(msg?.id, err));
     }
   });

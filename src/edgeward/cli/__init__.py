@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from edgeward.cli import bench, convert, optimize, packages, serve, tasks, zoo
+from edgeward.cli import bench, convert, optimize, packages, serve, tasks, train, zoo
 from edgeward.cli.exit_codes import EPILOG
 
 app = typer.Typer(help="Edgeward: take ML models from Python to the browser edge.", epilog=EPILOG,
@@ -39,6 +39,7 @@ app.command()(tasks.pose)
 app.command()(tasks.detect)
 app.command()(tasks.classify)
 app.command()(tasks.embed)
+app.command()(train.train)
 app.add_typer(zoo.app, name="zoo")
 app.command()(optimize.quantize)
 app.command()(bench.bench)

@@ -32,6 +32,19 @@ class CalibrationMethod(StrEnum):
     Distribution = "Distribution"
 
 
+class HeadKind(StrEnum):
+    """A trained head (edgeward train --head)."""
+
+    knn = "knn"
+    linear = "linear"
+    mlp = "mlp"
+
+
+class Optimizer(StrEnum):
+    adam = "adam"
+    sgd = "sgd"
+
+
 VariantOption = Annotated[Variant, typer.Option(help="Package variant to run")]
 RegistryOption = Annotated[str | None, typer.Option(
     help="Registry URL (default: EDGEWARD_REGISTRY_URL, else the local store)")]

@@ -133,6 +133,69 @@ Postprocess = Annotated[PoseNetPostprocess | MoveNetPostprocess | CenterNetPostp
                         Field(discriminator="kind")]
 
 
+class HeadSpec(_Strict):
+    """A trained classifier head (``edgeward train``): what it takes and how it decides. Its graph is
+    ``files.fp32`` in a ``features`` package and ``files.head`` in a ``classify`` package (whose fp32
+    is then the base package's graph and this head in one)."""
+
+    kind: Literal["knn", "linear", "mlp"]
+    """'knn': cosine k-nearest neighbours over stored unit examples (votes / k); 'linear': softmax
+    regression; 'mlp': one hidden ReLU layer."""
+    features: Literal["embedding", "pose", "raw"]
+    """Its input: the base package's embedding, pose features from the base pose package, or raw
+    numbers (CSV columns, digit pixels)."""
+    dim: Annotated[int, Field(ge=1)]
+    """Length of one feature vector."""
+    input: str
+    """The head graph's input, float32 [N, dim]."""
+    output: str
+    """The head graph's output, float32 [N, classes] probabilities indexed by ``labels``."""
+    k: Annotated[int, Field(ge=1)] | None = None
+    """Neighbours that vote (knn only)."""
+    hidden: Annotated[int, Field(ge=1)] | None = None
+    """Hidden units (mlp only)."""
+    standardized: bool = False
+    """The graph standardises its input with the training split's mean and std (linear, mlp)."""
+
+
+class EpochRecord(_Strict):
+    """Scores after one epoch (held-out ones are null when nothing was held out)."""
+
+    epoch: Annotated[int, Field(ge=1)]
+    train_loss: float
+    train_accuracy: float
+    test_loss: float | None = None
+    test_accuracy: float | None = None
+
+
+class TrainingReport(_Strict):
+    """How a head was trained and how it scored on the held-out split (``edgeward train``)."""
+
+    data: str
+    """What it was trained on, e.g. 'sklearn:load_digits' or 'images:flowers/ (efficientnet-lite0@1.0.0)'."""
+    data_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    """``edgeward.train.data.data_hash`` of the features, classes and labels."""
+    examples: Annotated[int, Field(ge=0)]
+    train: Annotated[int, Field(ge=0)]
+    test: Annotated[int, Field(ge=0)]
+    class_counts: list[Annotated[int, Field(ge=0)]]
+    """Examples per class, in ``labels`` order."""
+    test_split: Annotated[float, Field(ge=0, lt=1)]
+    seed: Annotated[int, Field(ge=0)]
+    options: dict[str, str | int | float | bool | None]
+    """The training options used (HeadOptions' fields; k for knn)."""
+    history: list[EpochRecord]
+    """One record per epoch (empty for knn, which stores its examples)."""
+    best_epoch: Annotated[int, Field(ge=0)] | None = None
+    test_accuracy: float | None = None
+    per_class_accuracy: dict[str, float | None]
+    """Held-out accuracy per label (null: no held-out example of that class)."""
+    confusion: list[list[Annotated[int, Field(ge=0)]]]
+    """confusion[true][predicted] counts on the held-out split."""
+    trainer: str
+    """e.g. 'edgeward 0.1.0 (python)'."""
+
+
 class Provenance(_Strict):
     source: str
     converter: str
@@ -146,9 +209,11 @@ class Manifest(_Strict):
     schema_version: Literal[1] = 1
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
-    task: Literal["pose", "detect", "classify", "tensor"]
-    """'tensor': a raw model (importers); tensors in, tensors out, no pre- or post-processing."""
-    files: dict[Literal["fp32", "fp16", "int8"], FileEntry]
+    task: Literal["pose", "detect", "classify", "tensor", "features"]
+    """'tensor': a raw model (importers); tensors in, tensors out, no pre- or post-processing.
+    'features': a trained head on feature vectors (``head`` says which), no pre- or post-processing."""
+    files: dict[Literal["fp32", "fp16", "int8", "head"], FileEntry]
+    """Model variants by name; 'head' is a trained classify package's head alone (input: features)."""
     inputs: Annotated[list[TensorSpec], Field(min_length=1)]
     outputs: Annotated[list[TensorSpec], Field(min_length=1)]
     if TYPE_CHECKING:  # every task but 'tensor' has both (the validator below); task code reads them as given
@@ -161,17 +226,60 @@ class Manifest(_Strict):
     labels: list[str] | None = None
     provenance: Provenance
     license: str
+    base: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")] | None = None
+    """The package a trained head was trained on, ``NAME@X.Y.Z`` (null: none)."""
+    head: HeadSpec | None = None
+    training: TrainingReport | None = None
 
     @model_validator(mode="after")
-    def _task_needs_processing(self) -> Manifest:
-        if self.task != "tensor":
-            missing = [f for f in ("preprocess", "postprocess") if getattr(self, f) is None]
-            if missing:
-                raise ValueError(f"task '{self.task}' needs field(s) {', '.join(map(repr, missing))}")
+    def _cross_field_rules(self) -> Manifest:
+        """The rules a JSON Schema cannot say (web/src/manifest.js mirrors them, MANIFEST_RULES there):
+        pose, detect and classify need preprocess and postprocess; 'features' needs head and labels and
+        has neither; a head on an embedding or pose features needs its base; knn needs k, mlp hidden;
+        files.head and training belong to a package with a head."""
+        errors = manifest_rule_errors(self.model_dump(mode="json"))
+        if errors:
+            raise ValueError("; ".join(errors))
         return self
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
+        data = self.model_dump(mode="json")
+        for key in ("base", "head", "training"):  # absent unless trained: older manifests stay byte-identical
+            if data[key] is None:
+                del data[key]
+        return json.dumps(data, indent=2) + "\n"
+
+
+PROCESSED_TASKS = ("pose", "detect", "classify")
+
+
+def manifest_rule_errors(m: dict[str, Any]) -> list[str]:
+    """The cross-field rules, each broken one as a message naming its field (the JSON-Schema-valid ``m``)."""
+    errors = []
+    if m["task"] in PROCESSED_TASKS:
+        missing = [f for f in ("preprocess", "postprocess") if m.get(f) is None]
+        if missing:
+            errors.append(f"task '{m['task']}' needs field(s) {', '.join(map(repr, missing))}")
+    head = m.get("head")
+    if m["task"] == "features":
+        missing = [f for f in ("head", "labels") if m.get(f) is None]
+        if missing:
+            errors.append(f"task 'features' needs field(s) {', '.join(map(repr, missing))}")
+        extra = [f for f in ("preprocess", "postprocess") if m.get(f) is not None]
+        if extra:
+            errors.append(f"task 'features' has no field(s) {', '.join(map(repr, extra))} (its input is features)")
+    if head is not None:
+        if head["features"] != "raw" and m.get("base") is None:
+            errors.append(f"field 'base': a head on '{head['features']}' features needs the package they come from")
+        for kind, key in (("knn", "k"), ("mlp", "hidden")):
+            if head["kind"] == kind and head.get(key) is None:
+                errors.append(f"field 'head.{key}': a '{kind}' head needs it")
+    else:
+        if "head" in m.get("files", {}):
+            errors.append("field 'files.head': only a package with a 'head' field has a head file")
+        if m.get("training") is not None:
+            errors.append("field 'training': only a package with a 'head' field has a training report")
+    return errors
 
 
 def _describe(err: ValidationError, source: str) -> str:

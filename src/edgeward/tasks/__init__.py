@@ -17,6 +17,7 @@ from typing import Any
 from edgeward.errors import ManifestError
 from edgeward.tasks.classify import ClassifyOptions, decode_classification
 from edgeward.tasks.detect import DetectOptions, decode_detections
+from edgeward.tasks.features import FeaturesHandle, FeaturesOptions, decode_features
 from edgeward.tasks.handles import ClassifyHandle, DetectHandle, PoseHandle, TaskHandle, TensorHandle
 from edgeward.tasks.pose import PoseOptions, decode_poses
 
@@ -42,6 +43,7 @@ TASKS: dict[str, Task] = {
     "detect": Task("detect", decode_detections, DetectOptions, DetectHandle, "detect"),
     "classify": Task("classify", decode_classification, ClassifyOptions, ClassifyHandle, "classify"),
     "tensor": Task("tensor", None, None, TensorHandle, None),
+    "features": Task("features", decode_features, FeaturesOptions, FeaturesHandle, "classify"),
 }
 
 

@@ -6,6 +6,7 @@
 
 import { decodeClassification, DEFAULT_CLASSIFY_OPTIONS, normalizeClassifyOptions } from './classify.js';
 import { decodeDetections, DEFAULT_DETECT_OPTIONS, normalizeDetectOptions } from './detect.js';
+import { decodeFeatures, DEFAULT_FEATURES_OPTIONS, normalizeFeaturesOptions } from './features.js';
 import { decodePoses, DEFAULT_POSE_OPTIONS, normalizePoseOptions } from './pose.js';
 
 /**
@@ -56,5 +57,10 @@ export const TASKS = Object.freeze({
   tensor: {
     name: 'tensor', decode: null, defaults: Object.freeze({}), normalize: (options = {}) => ({ ...options }),
     factory: 'loadModel', method: 'run', result: 'outputs',
+  },
+  features: {
+    name: 'features', decode: decodeFeatures, defaults: DEFAULT_FEATURES_OPTIONS, normalize: normalizeFeaturesOptions,
+    factory: 'createFeatureClassifier', method: 'classify', result: 'classes',
+    decodeFrame: ({ manifest, outputs, options }) => decodeFeatures(manifest.head, outputs, manifest.labels, options),
   },
 });

@@ -8,7 +8,7 @@ import { TASKS } from '../../src/tasks/index.js';
 import { loadFixture } from '../helpers.js';
 
 test('every task names a factory, a method, a result and frozen defaults', () => {
-  assert.deepEqual(Object.keys(TASKS), ['pose', 'detect', 'classify', 'tensor']);
+  assert.deepEqual(Object.keys(TASKS), ['pose', 'detect', 'classify', 'tensor', 'features']);
   for (const [name, task] of Object.entries(TASKS)) {
     assert.equal(task.name, name);
     assert.ok(Object.isFrozen(task.defaults), name);

@@ -1,0 +1,108 @@
+"""An image folder (one subfolder per class) → a Dataset of a base package's embeddings.
+
+    flowers/
+      daisy/  a.jpg b.png …
+      rose/   c.jpg …
+
+Classes are the subfolder names in sorted order; each image's features are
+``edgeward.load(base).embed(image)`` (EfficientNet-Lite0: 1280 numbers). Names starting with '.'
+(.DS_Store, .git) are ignored. Anything else that is not an image — a file that is not a decodable
+image, a file beside the class folders, a folder inside a class folder — is **refused** before any
+image is embedded, with one line naming it: a silently smaller dataset would train a different
+model than the one its owner thinks they trained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from edgeward.errors import TaskError, TrainingError
+from edgeward.package.manifest import ClassifyPostprocess
+from edgeward.train.data import Dataset
+
+DEFAULT_BASE = "efficientnet-lite0"
+Progress = Callable[[int, int, Path], object]
+"""(images done, total, the image being embedded)."""
+
+
+@dataclass(frozen=True)
+class ImageDataset:
+    """The embeddings as a Dataset, the image behind each row, and the base package (its handle)."""
+
+    dataset: Dataset
+    paths: list[Path]
+    base: Any
+
+
+def embedding_base(spec: str) -> Any:
+    """The ClassifyHandle of ``spec``; TaskError naming it when it has no embedding output."""
+    import edgeward
+
+    handle = edgeward.load(spec)
+    post = handle.manifest.postprocess
+    if not isinstance(post, ClassifyPostprocess) or post.embedding is None:
+        raise TaskError(f"{handle.name}: a '{handle.manifest.task}' package with no embedding output "
+                        f"(postprocess.embedding); a base must be a classifier that has one, e.g. {DEFAULT_BASE}")
+    return handle
+
+
+def _visible(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def _check_image(path: Path) -> None:
+    if not path.is_file():
+        raise TrainingError(f"{path}: not an image file (a class folder holds image files only)")
+    try:
+        with Image.open(path) as img:
+            img.verify()  # the header and structure, without decoding every pixel
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        reason = "not an image" if isinstance(e, UnidentifiedImageError) else f"a broken image ({e})"
+        raise TrainingError(f"{path}: {reason}; an image folder holds only images (remove or move it)") from None
+
+
+def scan(folder: str | Path) -> tuple[list[str], list[tuple[Path, int]]]:
+    """(class names, [(image path, class index)]) of an image folder, every rule of the module checked."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise TrainingError(f"{root}: not a folder")
+    entries = _visible(root)
+    stray = [p for p in entries if not p.is_dir()]
+    if stray:
+        raise TrainingError(f"{stray[0]}: a file beside the class folders; put images in one subfolder per class")
+    if len(entries) < 2:
+        found = f"one ({entries[0].name!r})" if entries else "none"
+        raise TrainingError(f"{root}: {found} class folder; training needs at least 2 (one subfolder per class)")
+    labels = [p.name for p in entries]
+    items: list[tuple[Path, int]] = []
+    for c, class_dir in enumerate(entries):
+        files = _visible(class_dir)
+        if not files:
+            raise TrainingError(f"{class_dir}: class {class_dir.name!r} has no images")
+        for path in files:
+            _check_image(path)
+            items.append((path, c))
+    return labels, items
+
+
+def image_folder(folder: str | Path, base: str = DEFAULT_BASE, on_progress: Progress | None = None) -> ImageDataset:
+    """Embed every image of ``folder`` with ``base`` (checked first: folder rules, then the base)."""
+    labels, items = scan(folder)
+    handle = embedding_base(base)
+    rows = []
+    for i, (path, _) in enumerate(items):
+        if on_progress is not None:
+            on_progress(i, len(items), path)
+        rows.append(np.asarray(handle.embed(path), dtype=np.float64))
+    if on_progress is not None and items:
+        on_progress(len(items), len(items), items[-1][0])
+    m = handle.manifest
+    source = f"{Path(folder)} (images → {m.name}@{m.version} embedding)"
+    dataset = Dataset(np.array(rows), np.array([c for _, c in items], dtype=np.int64), labels, source)
+    return ImageDataset(dataset, [p for p, _ in items], handle)

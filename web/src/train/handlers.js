@@ -1,0 +1,100 @@
+// The worker's training operations (MSG.TRAIN {id, op, ...}): one Trainer per worker, fed feature
+// vectors or frames (turned into the base classifier's embedding by the worker). A running 'fit'
+// posts an EPOCH event per epoch, yields between batches and stops at a CANCEL naming its id.
+import { TaskError, TrainingError } from '../errors.js';
+import * as protocol from '../protocol.js';
+import { Trainer } from './trainer.js';
+
+/** Yield to the worker's event loop (a message task, not a clamped timer) so a CANCEL can arrive. */
+function yieldingPause() {
+  const channel = new MessageChannel();
+  return () => new Promise((resolve) => {
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(0);
+  });
+}
+
+/** The head as plain data: what export and the parity tests read. */
+function headData(head) {
+  if (!head) return null;
+  if (head.kind === 'knn') {
+    return { kind: 'knn', labels: head.labels, k: head.k, examples: Array.from(head.knn.examples),
+      exampleLabels: Array.from(head.knn.exampleLabels), dim: head.knn.dims };
+  }
+  return { kind: head.kind, labels: head.labels, mean: Array.from(head.mean), std: Array.from(head.std), bestEpoch: head.bestEpoch,
+    layers: head.layers.map(({ W, b }) => ({ rows: W.rows, cols: W.cols, W: Array.from(W.data), b: Array.from(b) })) };
+}
+
+/**
+ * @param {{base: () => any, embed: (frame: any) => Promise<Float32Array>, post: (message: object) => void}} io
+ *   base(): the base package's manifest (null: feature vectors only); embed(frame): its embedding of a frame
+ */
+export function trainingHandlers({ base, embed, post }) {
+  /** @type {Trainer | null} */ let trainer = null;
+  const running = new Map(); // fit request id → {aborted}
+  const pause = yieldingPause();
+
+  async function features(msg) {
+    if (msg.features) return msg.features;
+    if (!msg.frame) throw new TypeError("give 'features' (numbers) or an image / video frame");
+    const manifest = base();
+    if (!manifest) throw new TaskError('this trainer has no base model: give feature vectors, not images');
+    return embed(msg.frame);
+  }
+
+  function need() {
+    if (!trainer) throw new TrainingError("the trainer is not initialised (op 'init' first)");
+    return trainer;
+  }
+
+  const ops = {
+    init: ({ dim = null, labels = [], k }) => {
+      const manifest = base();
+      if (manifest) {
+        const post = manifest.postprocess;
+        const spec = post?.embedding && manifest.outputs.find((o) => o.name === post.embedding);
+        if (!spec) throw new TaskError(`base package '${manifest.name}' has no embedding output (postprocess.embedding) to train on`);
+        dim = spec.shape[spec.shape.length - 1];
+      }
+      trainer = new Trainer({ dim, labels, k });
+      return { dim: trainer.dim, labels: trainer.labels };
+    },
+    add: async (msg) => {
+      const t = need();
+      const id = t.addExample(await features(msg), msg.label);
+      return { exampleId: id, counts: t.counts() };
+    },
+    remove: (msg) => { need().removeExample(msg.exampleId); return { counts: need().counts() }; },
+    counts: () => ({ counts: need().counts() }),
+    predict: async (msg) => ({ classes: need().predict(await features(msg), msg.topK ?? 3), trained: Boolean(need().head) }),
+    fit: async (msg) => {
+      const signal = { aborted: false };
+      running.set(msg.id, signal);
+      try {
+        return await need().fit(msg.options ?? {}, { signal, pause, onEpochEnd: (record) => post(protocol.epoch(msg.id, record)) });
+      } finally {
+        running.delete(msg.id);
+      }
+    },
+    evaluate: () => {
+      if (!need().report) throw new TrainingError('nothing trained yet: train() first');
+      return need().report;
+    },
+    model: () => headData(need().head),
+    exportDataset: () => need().exportDataset(),
+    importDataset: (msg) => ({ exampleIds: need().importDataset(msg.dataset), counts: need().counts() }),
+  };
+
+  return {
+    async handleTrain(msg) {
+      const op = ops[msg.op];
+      if (!op) throw new TypeError(`unknown training op '${msg.op}' (known: ${Object.keys(ops).join(', ')})`);
+      return protocol.trained(msg.id, await op(msg));
+    },
+    /** CANCEL {id}: stop that fit between two batches (it rejects with an AbortError). */
+    cancel(id) {
+      const signal = running.get(id);
+      if (signal) signal.aborted = true;
+    },
+  };
+}
