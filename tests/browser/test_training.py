@@ -12,6 +12,10 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -193,3 +197,13 @@ def test_a_features_package_classifies_in_the_browser_as_in_python(page: OpenedP
         assert [b[0] for b in browser] == [p["label"] for p in python]
         assert np.allclose([b[1] for b in browser], [p["score"] for p in python], atol=1e-5)
     assert got["error"]["name"] == "RangeError" and "length 3; this head takes 64" in got["error"]["message"]
+
+
+def test_cli_train_browser_reports_both(tmp_path: Path) -> None:
+    # A process of its own (the session's Playwright would refuse a second one in this thread).
+    env = dict(os.environ) | {"EDGEWARD_HOME": str(tmp_path / "home")}
+    out = subprocess.run([sys.executable, "-m", "edgeward.cli", "train", "digits", "--name", "d", "--epochs", "3",
+                          "--browser", "--json"], capture_output=True, text=True, timeout=600, env=env, check=True)
+    browser = json.loads(out.stdout)["browser"]
+    assert browser["accuracy"] == browser["python_accuracy"] > 0.9
+    assert browser["max_weight_diff"] <= 1e-4

@@ -54,7 +54,8 @@ def _csv(path: Path, rows: list[str]) -> Path:
     ("images", r"b: class 'b' has no images"),
     ("mixed", r"a/notes\.txt: not an image"),
     ("one-class", r"one \('a'\) class folder"),
-    ("no-embedding", r"posenet: a 'pose' package with no embedding output"),
+    ("no-embedding", r"centernet: a 'detect' package with no embedding output"),
+    ("no-pose", r"2 image\(s\) with no confident pose for posenet .*a/1\.png: no confident pose"),
     ("missing", r"DATA '.*nowhere': no such file or folder"),
     ("name", r"name 'Digits' must match"),
     ("test-split", r"test_split must be a number in \[0, 1\), got 1\.0"),
@@ -73,16 +74,18 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(case: str, message: st
     if args is None:  # image folders
         root = tmp_path / "photos"
         classes = {"images": {"a": True, "b": False}, "mixed": {"a": True, "b": True},
-                   "one-class": {"a": True}, "no-embedding": {"a": True, "b": True}}[case]
+                   "one-class": {"a": True}, "no-embedding": {"a": True, "b": True},
+                   "no-pose": {"a": True, "b": True}}[case]
         for label, has_image in classes.items():
             (root / label).mkdir(parents=True)
             if has_image:
                 Image.new("RGB", (8, 8), (200, 10, 10)).save(root / label / "1.png")
         if case == "mixed":
             (root / "a" / "notes.txt").write_text("a note\n")
-        args = [str(root), *(["--base", "posenet"] if case == "no-embedding" else [])]
+        bases = {"no-embedding": "centernet", "no-pose": "posenet"}
+        args = [str(root), *(["--base", bases[case]] if case in bases else [])]
     name = "Digits" if case == "name" else "bad"
-    with isolated_store(tmp_path / "s", ("posenet",) if case == "no-embedding" else ()) as packages:
+    with isolated_store(tmp_path / "s", ("centernet", "posenet") if case.startswith("no-") else ()) as packages:
         out = runner.invoke(app, ["train", *args, "--name", name])
         assert out.exit_code == ExitCode.BAD_INPUT, out.output
         lines = out.stderr.strip().splitlines()

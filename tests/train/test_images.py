@@ -21,7 +21,7 @@ from edgeward.train.pipeline import TrainResult
 from tests.train.photo_folder import make_photo_folder
 from tests.train.store import isolated_store, trained
 
-BASES = ("efficientnet-lite0", "posenet")
+BASES = ("efficientnet-lite0", "centernet")
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +121,8 @@ def test_a_file_beside_the_class_folders_is_refused(tmp_path: Path) -> None:
 def test_a_base_without_embedding_is_refused_and_nothing_is_written(tmp_path: Path, store: Path) -> None:
     root = _folder(tmp_path / "d", {"a": ["1.png"], "b": ["2.png"]})
     before = trained(store)
-    with pytest.raises(TaskError, match=r"posenet: a 'pose' package with no embedding output"):
-        edgeward.train(root, "never", base="posenet", test_split=0.0)
+    with pytest.raises(TaskError, match=r"centernet: a 'detect' package with no embedding output"):
+        edgeward.train(root, "never", base="centernet", test_split=0.0)  # a pose base is one: test_pose_features.py
     with pytest.raises(TrainingError, match="not an image"):
         (root / "b" / "broken.png").write_text("x")
         edgeward.train(root, "never", test_split=0.0)

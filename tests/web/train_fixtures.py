@@ -13,6 +13,7 @@ import numpy as np
 
 from edgeward.errors import EdgewardError
 from edgeward.train import Rng, data_hash, digits, evaluate, fit_knn, stratified_split, train_head
+from edgeward.train import pose_features as pf
 from edgeward.train.head import TrainedHead
 from edgeward.train.knn import normalize
 from edgeward.train.options import HeadOptions
@@ -143,3 +144,57 @@ def _evaluate(ctx: Context) -> Fixture:
     return {"cases": [{"yTrue": t, "yPred": p, "labels": labels,
                        "result": camel_keys(evaluate(np.array(t, dtype=np.int64), np.array(p, dtype=np.int64), labels))}
                       for t, p, labels in cases]}
+
+
+def _pose_case(pose: Any, options: dict[str, Any], what: str) -> Fixture:
+    """pose_features(pose, **options) as a fixture case: the float32 features, or the error."""
+    kwargs = {"threshold": options.get("threshold", 0.3), "flip_horizontal": options.get("flipHorizontal", False),
+              "mirrored": options.get("mirrored", False)}
+    try:
+        return {"what": what, "pose": pose, "options": options, "features": f32(pf.pose_features(pose, **kwargs))}
+    except EdgewardError as e:
+        return {"what": what, "pose": pose, "options": options, "error": {"name": type(e).__name__, "message": str(e)}}
+
+
+@writer("train_pose_features")
+def _pose_features(ctx: Context) -> Fixture:
+    """pose_features of real PoseNet / MoveNet poses: photos as captured, estimated flipped, mirrored
+    pictures (with and without the flip), other thresholds; edited poses for every fallback (no hips,
+    no torso, keypoints in another order) and every refusal."""
+    from edgeward.zoo.photos import heldout_photos
+
+    named = {p.name: p.rgb for p in heldout_photos()}
+    photos = {"astronaut": ctx.astronaut, "webcam": ctx.webcam, "party": ctx.party, "camera": named["camera.png"],
+              "selfie": named["samples-3"], "seated": named["samples-5"]}
+    cases = []
+    for package in ("posenet", "movenet-lightning"):
+        for photo, rgb in photos.items():
+            mirror = np.ascontiguousarray(rgb[:, ::-1])
+            for pose, options in ((ctx.poses(package, rgb, False)[0], [{}, {"threshold": 0.5}, {"threshold": 0.1}]),
+                                  (ctx.poses(package, rgb, True)[0], [{"flipHorizontal": True}]),
+                                  (ctx.poses(package, mirror, True)[0], [{"flipHorizontal": True, "mirrored": True}]),
+                                  (ctx.poses(package, mirror, False)[0], [{"mirrored": True}])):
+                cases += [_pose_case(pose, o, f"{package} {photo}") for o in options]
+    base = ctx.poses("posenet", ctx.webcam, False)[0]
+
+    def edited(**scores: float) -> list[Fixture]:
+        return [{**k, "score": scores.get(k["name"], k["score"])} for k in base["keypoints"]]
+
+    kps = base["keypoints"]
+    edits: list[tuple[str, Any, dict[str, Any]]] = [
+        ("no hips: the shoulders' midpoint", edited(left_hip=0.1, right_hip=0.1), {}),
+        ("no hips, no shoulders: the box", edited(left_hip=0.1, right_shoulder=0.2), {}),
+        ("another order, a bare list", list(reversed(kps)), {}),
+        ("mirrored, no torso", edited(left_hip=0.1), {"mirrored": True, "flipHorizontal": True}),
+        ("too few confident", base, {"threshold": 0.999}),
+        ("missing", kps[:-1], {}),
+        ("twice", [*kps, kps[0]], {}),
+        ("unknown name", [*kps[:-1], {**kps[-1], "name": "tail"}], {}),
+        ("not a number", [*kps[:-1], {**kps[-1], "x": "7"}], {}),
+        ("one point", [{**k, "x": 5.0, "y": 5.0} for k in kps], {}),
+        ("threshold", base, {"threshold": 1.5}),
+        ("not a pose", {"score": 1.0}, {}),
+    ]
+    cases += [_pose_case(pose, options, what) for what, pose, options in edits]
+    return {"dim": pf.POSE_FEATURE_DIM, "keypoints": list(pf.POSE_KEYPOINTS), "threshold": pf.DEFAULT_THRESHOLD,
+            "minKeypoints": pf.MIN_KEYPOINTS, "estimate": camel_keys(pf.POSE_ESTIMATE), "cases": cases}

@@ -375,7 +375,7 @@ def _manifest(ctx: Context) -> Fixture:
 # More writers live in their own modules; importing one registers them. Run as __main__, this module
 # is aliased to its import name first, so they register into this WRITERS and not into a second copy.
 sys.modules.setdefault("tests.web.write_fixtures", sys.modules[__name__])
-from tests.web import train_fixtures  # noqa: E402, F401
+from tests.web import export_fixtures, train_fixtures  # noqa: E402, F401
 
 
 def main(argv: list[str]) -> int:

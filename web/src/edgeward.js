@@ -32,7 +32,10 @@ export {
 } from './errors.js';
 export { TASKS } from './tasks/index.js';
 export { env, toFrame, toImageBitmap } from './worker-client.js';
-export { createTrainer } from './training.js';
+export {
+  createTrainer, deleteTrainedModel, listTrainedModels, openTrainedModel, publishPackage, RegistryError,
+} from './training.js';
+export { POSE_FEATURE_DIM, POSE_KEYPOINTS, poseFeatures } from './train/pose-features.js';
 
 /** @typedef {import('./worker-client.js').LoadOptions} LoadOptions */
 /** @typedef {import('./worker-client.js').ImageSource} ImageSource */

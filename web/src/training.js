@@ -5,11 +5,21 @@
 //   await trainer.predict(video);                                  // KNN until trained, then the head
 //   const report = await trainer.train({head: 'mlp', epochs: 10, onEpochEnd: (r) => draw(r)});
 //   trainer.cancel();                                              // stops a running train() within one batch
+//   const pkg = await trainer.export({name: 'my-model', version: '1.0.0'});  // a model package, made here
+//   await trainer.save('my-model');                                // into IndexedDB, with its examples
+//   const again = await openTrainedModel('my-model');              // after a reload, offline too
 //
 // The maths is web/src/train/ (a mirror of src/edgeward/train/: the same data, options and seed give
 // the same model as `edgeward train`); the operations are train/handlers.js in the worker.
 import * as protocol from './protocol.js';
+import { manifestJson } from './train/package.js';
+import { publishPackage } from './train/publish.js';
+import { loadTrainedModel, saveTrainedModel } from './train/saved.js';
+import { tarFolder } from './train/tar.js';
 import { env, openWorker, RpcWorker, toFrame } from './worker-client.js';
+
+export { publishPackage, RegistryError } from './train/publish.js';
+export { deleteTrainedModel, listTrainedModels } from './train/saved.js';
 
 /**
  * @typedef {object} TrainerOptions
@@ -19,17 +29,38 @@ import { env, openWorker, RpcWorker, toFrame } from './worker-client.js';
  * @property {string} [workerUrl]
  */
 
+/**
+ * A package made in the browser: {manifest, files: {path: Uint8Array}}, plus `archive` (a .tar Blob of the
+ * folder NAME-VERSION/ holding manifest.json and the files), `archiveName` and `publish(registryUrl, token)`.
+ * @typedef {import('./train/package.js').ExportedPackage & {archive: Blob, archiveName: string,
+ *   publish: (registryUrl: string | URL, token: string) => Promise<object>}} TrainedPackage
+ */
+
+/** @param {import('./train/package.js').ExportedPackage} pkg @returns {TrainedPackage} */
+function withArchive(pkg) {
+  const { name, version } = pkg.manifest;
+  const folder = `${name}-${version}`;
+  const files = { 'manifest.json': new TextEncoder().encode(manifestJson(pkg.manifest)), ...pkg.files };
+  const tar = tarFolder(folder, files, { mtime: Math.floor(Date.now() / 1000) });
+  return {
+    ...pkg, archive: new Blob([/** @type {BlobPart} */ (tar)], { type: 'application/x-tar' }), archiveName: `${folder}.tar`,
+    publish: (registryUrl, token) => publishPackage(pkg, registryUrl, token),
+  };
+}
+
 /** @param {unknown} input */
 const isVector = (input) => Array.isArray(input) || (ArrayBuffer.isView(input) && !(input instanceof DataView));
 
 /**
  * A trainer on a base image classifier's embedding (`baseUrl`, a package with postprocess.embedding,
- * e.g. EfficientNet-Lite0) or, with `baseUrl` null, on feature vectors the caller computes.
+ * e.g. EfficientNet-Lite0), on a pose package's pose features (PoseNet, MoveNet: the best pose of each
+ * frame, train/pose-features.js) or, with `baseUrl` null, on feature vectors the caller computes.
  * @param {string | URL | null} baseUrl
  * @param {TrainerOptions & import('./worker-client.js').LoadOptions} [options]
  */
 export async function createTrainer(baseUrl = null, options = {}) {
   const { labels = [], k, dim = null, ...loadOptions } = options;
+  const savedBaseUrl = baseUrl ? new URL(baseUrl, globalThis.location?.href).href : null; // what save() records
   let rpc;
   let ready = null;
   if (baseUrl) {
@@ -41,17 +72,20 @@ export async function createTrainer(baseUrl = null, options = {}) {
   const call = async (op, args = {}, transfer = [], onEvent = null) =>
     (await rpc.call((id) => protocol.train(id, op, args), transfer, onEvent)).result;
   /**
-   * A feature vector as is, or a frame the worker turns into the base's embedding (transferred).
+   * A feature vector as is, or a frame the worker turns into the base's features (transferred);
+   * `mirrored` (pose bases): the frame is a mirror picture of its subject (train/pose-features.js).
    * @param {unknown} source
+   * @param {boolean} [mirrored]
    * @returns {Promise<[object, Transferable[]]>}
    */
-  const input = async (source) => {
+  const input = async (source, mirrored = false) => {
+    const flag = mirrored ? { mirrored: true } : {};
     if (isVector(source)) {
       const features = Float32Array.from(/** @type {ArrayLike<number>} */ (source), Number);
-      return [{ features }, [features.buffer]];
+      return [{ features, ...flag }, [features.buffer]];
     }
     const frame = await toFrame(/** @type {any} */ (source));
-    return [{ frame }, [frame]];
+    return [{ frame, ...flag }, [frame]];
   };
   try {
     await call('init', { labels, k, dim });
@@ -62,17 +96,22 @@ export async function createTrainer(baseUrl = null, options = {}) {
   return {
     manifest: ready?.manifest ?? null,
     backend: ready?.backend ?? null,
-    /** Add an example (image / video / frame, or a feature vector); resolves {exampleId, counts}. */
-    async addExample(source, label) {
-      const [args, transfer] = await input(source);
+    /**
+     * Add an example (image / video / frame, or a feature vector); resolves {exampleId, counts}.
+     * `{mirrored: true}` on a pose base: the image is a mirror picture (a flipped photo), so its pose
+     * counts with the subject's own left and right (as a `NAME.mirrored.png` file does in Python).
+     * @param {unknown} source @param {string} label @param {{mirrored?: boolean}} [options]
+     */
+    async addExample(source, label, { mirrored = false } = {}) {
+      const [args, transfer] = await input(source, mirrored);
       return call('add', { ...args, label }, transfer);
     },
     removeExample: (exampleId) => call('remove', { exampleId }),
     /** Examples per class: {label: count}. */
     counts: async () => (await call('counts')).counts,
     /** The top classes [{label, class_id, score}]: KNN over the examples before training, the head after. */
-    async predict(source, { topK = 3 } = {}) {
-      const [args, transfer] = await input(source);
+    async predict(source, { topK = 3, mirrored = false } = {}) {
+      const [args, transfer] = await input(source, mirrored);
       return (await call('predict', { ...args, topK }, transfer)).classes;
     },
     /**
@@ -101,8 +140,60 @@ export async function createTrainer(baseUrl = null, options = {}) {
     /** Features and labels only, never images. */
     exportDataset: () => call('exportDataset'),
     importDataset: (dataset) => call('importDataset', { dataset }),
+    /**
+     * The trained head as a model package made here (task 'features'; `base` NAME@VERSION when trained on
+     * a base model's embedding): {manifest, files, archive, archiveName, publish(registryUrl, token)}.
+     * @param {import('./train/package.js').ExportOptions} options  {name, version = '1.0.0', data, license}
+     * @returns {Promise<TrainedPackage>}
+     */
+    async export(options) {
+      return withArchive(await call('export', { options }));
+    },
+    /**
+     * Save the trained model in this browser (IndexedDB, train/saved.js): its package (export()) and its
+     * examples (features and labels, never images). Replaces an earlier save of the same name.
+     * Reopen it with openTrainedModel(name); list with listTrainedModels(); remove with deleteTrainedModel(name).
+     * @param {string} name  a package name: lowercase letters, digits, '.', '_', '-'
+     * @param {{version?: string}} [options]
+     */
+    async save(name, { version } = {}) {
+      const pkg = await call('export', { options: { name, version } });
+      const dataset = await call('exportDataset');
+      return saveTrainedModel({
+        name, manifest: pkg.manifest, files: pkg.files, report: await call('evaluate'), baseUrl: savedBaseUrl, k: k ?? null,
+        dataset: { ...dataset, x: Float64Array.from(dataset.x), y: Int32Array.from(dataset.y) }, savedAt: new Date().toISOString(),
+      });
+    },
+    /**
+     * Predict with the head of `pkg` ({manifest, files}: a package export() made, or a saved one),
+     * checked first (schema, sha256); `report` is what evaluate() then returns.
+     */
+    restore: (pkg, report = null, where = `package ${pkg?.manifest?.name}`) =>
+      call('restore', { package: { manifest: pkg.manifest, files: pkg.files }, report, where }),
     dispose() {
       rpc.terminate();
     },
   };
 }
+
+/**
+ * Reopen a model saved with trainer.save(name) — after a reload, offline too: a trainer on the same
+ * base (or on feature vectors) holding the saved examples, predicting with the saved head (its files
+ * verified by sha256 first). Train it again to improve it, save() again to keep that.
+ * @param {string} name
+ * @param {TrainerOptions & import('./worker-client.js').LoadOptions} [options]  e.g. {workerUrl}
+ */
+export async function openTrainedModel(name, options = {}) {
+  const record = await loadTrainedModel(name);
+  const { manifest, dataset } = record;
+  const trainer = await createTrainer(record.baseUrl, { ...options, labels: manifest.labels, k: record.k ?? undefined });
+  try {
+    await trainer.importDataset({ ...dataset, y: Array.from(dataset.y) });
+    await trainer.restore(record, record.report, `saved model '${name}'`);
+  } catch (err) {
+    trainer.dispose();
+    throw err;
+  }
+  return trainer;
+}
+createTrainer.open = openTrainedModel;

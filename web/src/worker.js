@@ -10,6 +10,7 @@ import * as protocol from './protocol.js';
 import { TASKS } from './tasks/index.js';
 import { checkRoi } from './tasks/roi.js';
 import { trainingHandlers } from './train/handlers.js';
+import { bestPoseFeatures, POSE_ESTIMATE } from './train/pose-features.js';
 
 const { MSG } = protocol;
 const VARIANTS = ['fp32', 'fp16', 'int8'];
@@ -237,10 +238,16 @@ async function handleRun(msg) {
 }
 
 // Training on the base model's features (train/handlers.js): a frame becomes the embedding of the
-// classifier this worker runs; feature vectors pass straight through.
+// classifier this worker runs, or the pose features of a pose base's best pose (a mirror picture is
+// estimated with flipHorizontal and its sides swapped, as Python's train/poses.py does); feature
+// vectors pass straight through.
 const training = trainingHandlers({
   base: () => state?.manifest ?? null,
-  embed: async (frame) => (await estimateFrame(frame, { topK: 1, embedding: true })).payload.embedding,
+  embed: async (frame, { mirrored }) => {
+    if (state?.manifest.task !== 'pose') return (await estimateFrame(frame, { topK: 1, embedding: true })).payload.embedding;
+    const { poses } = (await estimateFrame(frame, { ...POSE_ESTIMATE, flipHorizontal: mirrored })).payload;
+    return bestPoseFeatures(poses, { flipHorizontal: mirrored, mirrored });
+  },
   post: (message) => self.postMessage(message),
 });
 

@@ -68,7 +68,8 @@ def train(
     name: Annotated[str, typer.Option("--name", help="Name of the package to write")],
     version: Annotated[str, typer.Option(help="Its version")] = "1.0.0",
     base: Annotated[str | None, typer.Option(help="Image folders: the package whose embedding the head learns "
-                                                  "on (default efficientnet-lite0)")] = None,
+                                                  "on (default efficientnet-lite0), or a pose package (posenet, "
+                                                  "a movenet) for pose features")] = None,
     head: Annotated[HeadKind, typer.Option(help="knn (stores the examples), linear or mlp")] = HeadKind.mlp,
     epochs: Annotated[int, typer.Option(help="Passes over the training split")] = _D.epochs,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Examples per step")] = _D.batch_size,
@@ -86,6 +87,9 @@ def train(
     force: Annotated[bool, typer.Option("--force", help="Replace NAME@VERSION if the store has it")] = False,
     plot: Annotated[Path | None, typer.Option(help="Write training curves and the confusion matrix to this "
                                                    "PNG")] = None,
+    browser: Annotated[bool, typer.Option("--browser", help="Also train in headless Chromium (the browser "
+                                                            "trainer, same features, options and seed) and "
+                                                            "compare")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Train a classifier head (KNN, linear or MLP) and write it to the store as a model package."""
@@ -98,7 +102,7 @@ def train(
     bars = _Bars()
 
     def on_image(done: int, total: int, path: Path) -> None:
-        bars.update("embedding images", done, total, path.name)
+        bars.update("images → features", done, total, path.name)
 
     def on_epoch(record: dict[str, Any]) -> None:
         rows.append(record)
@@ -115,6 +119,14 @@ def train(
         bars.stop()
     report = result.report
     labels = result.dataset.labels
+    in_browser = None
+    if browser:
+        from edgeward.browser.train import compare, train_in_browser
+
+        err.print("training the same in headless Chromium …")
+        run_options = dict(report.options) | ({"k": k} if head.value == "knn" else {})
+        in_browser = compare(result.model, report.test_accuracy,
+                             train_in_browser(result.dataset, run_options, test_split))
     if plot is not None:
         plot_training(report, labels, plot, f"{name}@{version}: {report.options.get('head')} head")
     per_class = [{"label": label, "examples": n, "test_accuracy": report.per_class_accuracy.get(label)}
@@ -126,10 +138,15 @@ def train(
             shown.append(table(rows, _EPOCHS, f"{len(rows)} epoch(s)"))
         shown += [table(_summary(report), [Column("field"), Column("value")], f"{name}@{version}"),
                   table(per_class, _CLASSES, "per class")]
+        if in_browser is not None:
+            diff = in_browser["max_weight_diff"]
+            shown.append(f"browser: held-out accuracy {in_browser['accuracy']:.2%} "
+                         f"(Python {report.test_accuracy:.2%}), {in_browser['ms']:.0f} ms"
+                         + ("" if diff is None else f", max |Δw| vs Python {diff:.1e}"))
         shown.append(f"package: {result.path}")
         if plot is not None:
             shown.append(f"plot: {plot}")
         return shown
 
     emit({"package": result.path, "name": name, "version": version, "report": report,
-          "plot": plot}, as_json, render)
+          "plot": plot, "browser": in_browser}, as_json, render)

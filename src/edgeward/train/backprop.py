@@ -68,8 +68,17 @@ def mean(values: np.ndarray) -> float:
 def loss_and_grads(layers: list[Layer], x: np.ndarray, y: np.ndarray,
                    masks: list[np.ndarray] | None = None) -> tuple[float, list[Layer]]:
     """Mean softmax cross-entropy over the batch and its gradient for every (W, b)."""
+    loss, _, grads = train_batch(layers, x, y, masks)
+    return loss, grads
+
+
+def train_batch(layers: list[Layer], x: np.ndarray, y: np.ndarray,
+                masks: list[np.ndarray] | None = None) -> tuple[float, int, list[Layer]]:
+    """(mean cross-entropy, examples whose first highest logit is their class, gradients) of one batch,
+    from one forward pass (with the dropout masks): what an epoch's running training figures add up."""
     logits, inputs, pre = forward(layers, x, masks)
     loss = -mean(log_likelihoods(logits, y))
+    correct = int(np.count_nonzero(np.argmax(logits, axis=1) == y))
     dz = softmax(logits)
     dz[np.arange(len(y)), y] -= 1.0
     dz /= len(y)
@@ -81,7 +90,7 @@ def loss_and_grads(layers: list[Layer], x: np.ndarray, y: np.ndarray,
             if masks is not None:
                 da = da * masks[i - 1]
             dz = np.where(pre[i - 1] > 0, da, 0.0)
-    return loss, grads[::-1]
+    return loss, correct, grads[::-1]
 
 
 def scores(layers: list[Layer], x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

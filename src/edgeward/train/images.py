@@ -1,15 +1,16 @@
-"""An image folder (one subfolder per class) → a Dataset of a base package's embeddings.
+"""An image folder (one subfolder per class) → a Dataset of a base package's features.
 
     flowers/
       daisy/  a.jpg b.png …
       rose/   c.jpg …
 
-Classes are the subfolder names in sorted order; each image's features are
-``edgeward.load(base).embed(image)`` (EfficientNet-Lite0: 1280 numbers). Names starting with '.'
-(.DS_Store, .git) are ignored. Anything else that is not an image — a file that is not a decodable
-image, a file beside the class folders, a folder inside a class folder — is **refused** before any
-image is embedded, with one line naming it: a silently smaller dataset would train a different
-model than the one its owner thinks they trained.
+Classes are the subfolder names in sorted order. The base's task decides each image's features: a
+classifier with an embedding output gives ``edgeward.load(base).embed(image)`` (EfficientNet-Lite0: 1280
+numbers), a pose package (PoseNet, MoveNet) the pose features of its best pose (train/poses.py).
+Names starting with '.' (.DS_Store, .git) are ignored. Anything else that is not an image — a file
+that is not a decodable image, a file beside the class folders, a folder inside a class folder — is
+**refused** before any image is embedded, with one line naming it: a silently smaller dataset would
+train a different model than the one its owner thinks they trained.
 """
 
 from __future__ import annotations
@@ -33,22 +34,26 @@ Progress = Callable[[int, int, Path], object]
 
 @dataclass(frozen=True)
 class ImageDataset:
-    """The embeddings as a Dataset, the image behind each row, and the base package (its handle)."""
+    """The features as a Dataset, the image behind each row, the base package (its handle) and what the
+    features are (the manifest's head.features: 'embedding' or 'pose')."""
 
     dataset: Dataset
     paths: list[Path]
     base: Any
+    features: str = "embedding"
 
 
 def embedding_base(spec: str) -> Any:
-    """The ClassifyHandle of ``spec``; TaskError naming it when it has no embedding output."""
+    """The handle of ``spec``: a classifier with an embedding output, or a pose package; TaskError naming
+    it otherwise."""
     import edgeward
 
     handle = edgeward.load(spec)
     post = handle.manifest.postprocess
-    if not isinstance(post, ClassifyPostprocess) or post.embedding is None:
+    if handle.manifest.task != "pose" and (not isinstance(post, ClassifyPostprocess) or post.embedding is None):
         raise TaskError(f"{handle.name}: a '{handle.manifest.task}' package with no embedding output "
-                        f"(postprocess.embedding); a base must be a classifier that has one, e.g. {DEFAULT_BASE}")
+                        f"(postprocess.embedding); a base must be a classifier that has one, e.g. {DEFAULT_BASE}, "
+                        f"or a pose package (posenet, a movenet)")
     return handle
 
 
@@ -92,17 +97,23 @@ def scan(folder: str | Path) -> tuple[list[str], list[tuple[Path, int]]]:
 
 
 def image_folder(folder: str | Path, base: str = DEFAULT_BASE, on_progress: Progress | None = None) -> ImageDataset:
-    """Embed every image of ``folder`` with ``base`` (checked first: folder rules, then the base)."""
+    """Features of every image of ``folder`` from ``base`` (checked first: folder rules, then the base)."""
     labels, items = scan(folder)
     handle = embedding_base(base)
-    rows = []
-    for i, (path, _) in enumerate(items):
-        if on_progress is not None:
-            on_progress(i, len(items), path)
-        rows.append(np.asarray(handle.embed(path), dtype=np.float64))
-    if on_progress is not None and items:
-        on_progress(len(items), len(items), items[-1][0])
     m = handle.manifest
-    source = f"{Path(folder)} (images → {m.name}@{m.version} embedding)"
+    features = "pose" if m.task == "pose" else "embedding"
+    if features == "pose":
+        from edgeward.train.poses import pose_rows
+
+        rows = pose_rows(handle, [p for p, _ in items], on_progress)
+    else:
+        rows = []
+        for i, (path, _) in enumerate(items):
+            if on_progress is not None:
+                on_progress(i, len(items), path)
+            rows.append(np.asarray(handle.embed(path), dtype=np.float64))
+        if on_progress is not None and items:
+            on_progress(len(items), len(items), items[-1][0])
+    source = f"{Path(folder)} (images → {m.name}@{m.version} {'pose features' if features == 'pose' else features})"
     dataset = Dataset(np.array(rows), np.array([c for _, c in items], dtype=np.int64), labels, source)
-    return ImageDataset(dataset, [p for p, _ in items], handle)
+    return ImageDataset(dataset, [p for p, _ in items], handle, features)

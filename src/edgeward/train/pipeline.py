@@ -1,10 +1,11 @@
 """``edgeward.train(data, name, **options)``: load the data, split, train, evaluate, package.
 
 DATA is ``"digits"`` (scikit-learn's 8×8 digits), a CSV file (``from_csv``), an image folder (one
-subfolder per class, embedded by ``base``, default efficientnet-lite0) or a ``Dataset``. The result
-is a ``features`` package (raw numbers) or, for images, a ``classify`` package that runs on images
-(see export.py). A package that already exists is refused unless ``force=True``, and the name and
-version are checked before any training starts.
+subfolder per class, embedded by ``base``, default efficientnet-lite0; a pose ``base`` gives pose
+features, train/poses.py) or a ``Dataset``. The result is a ``features`` package (raw numbers, pose
+features) or, for embedded images, a ``classify`` package that runs on images (see export.py). A
+package that already exists is refused unless ``force=True``, and the name and version are checked
+before any training starts.
 """
 
 from __future__ import annotations
@@ -124,8 +125,10 @@ def train(data: str | Path | Dataset, name: str, *, version: str = "1.0.0", base
         trainer=f"edgeward {edgeward.__version__} (python)"))
     check = test_idx if len(test_idx) else train_idx  # the graphs are checked on held-out rows, if any
     check_x, what = x[check], ("held-out rows" if len(test_idx) else "training rows (none held out)")
-    if images is None:
-        path = export_features(model, name, version, report, check_x, check_what=what, root=root, force=force)
+    if images is None or images.features == "pose":  # a head alone: on raw numbers, or on the base's pose features
+        base_ref = None if images is None else f"{images.base.manifest.name}@{images.base.manifest.version}"
+        path = export_features(model, name, version, report, check_x, features="raw" if images is None else "pose",
+                               base=base_ref, check_what=what, root=root, force=force)
     else:
         path = export_classifier(model, name, version, report, images.base.model, check_x,
                                  [images.paths[i] for i in check],

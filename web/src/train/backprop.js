@@ -105,11 +105,13 @@ export function mean(values) {
 /**
  * Mean softmax cross-entropy over the batch and its gradient for every layer.
  * @param {Layer[]} layers @param {Mat} x @param {ArrayLike<number>} y @param {Mat[] | null} [masks]
- * @returns {{loss: number, grads: Layer[]}}
+ * @returns {{loss: number, correct: number, grads: Layer[]}} correct: the batch's hits on the same forward pass
  */
 export function lossAndGrads(layers, x, y, masks = null) {
   const { logits, inputs, pre } = forward(layers, x, masks);
   const loss = -mean(logLikelihoods(logits, y));
+  let correct = 0; // the batch's hits on the same forward pass: an epoch's running training accuracy
+  for (let i = 0; i < logits.rows; i++) if (argmaxRow(logits, i) === y[i]) correct++;
   let dz = softmax(logits);
   for (let i = 0; i < y.length; i++) dz.data[i * dz.cols + y[i]] -= 1.0;
   for (let i = 0; i < dz.data.length; i++) dz.data[i] /= y.length;
@@ -127,7 +129,7 @@ export function lossAndGrads(layers, x, y, masks = null) {
       dz = da;
     }
   }
-  return { loss, grads: grads.reverse() };
+  return { loss, correct, grads: grads.reverse() };
 }
 
 /**

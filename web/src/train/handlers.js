@@ -1,8 +1,12 @@
 // The worker's training operations (MSG.TRAIN {id, op, ...}): one Trainer per worker, fed feature
-// vectors or frames (turned into the base classifier's embedding by the worker). A running 'fit'
-// posts an EPOCH event per epoch, yields between batches and stops at a CANCEL naming its id.
+// vectors or frames (turned by the worker into the base classifier's embedding, or into the pose
+// features of a pose base's best pose). A running 'fit' posts an EPOCH event per epoch, yields
+// between batches and stops at a CANCEL naming its id.
 import { TaskError, TrainingError } from '../errors.js';
 import * as protocol from '../protocol.js';
+import { exportPackage } from './package.js';
+import { POSE_FEATURE_DIM } from './pose-features.js';
+import { restoreHead } from './restore.js';
 import { Trainer } from './trainer.js';
 
 /** Yield to the worker's event loop (a message task, not a clamped timer) so a CANCEL can arrive. */
@@ -26,8 +30,26 @@ function headData(head) {
 }
 
 /**
- * @param {{base: () => any, embed: (frame: any) => Promise<Float32Array>, post: (message: object) => void}} io
- *   base(): the base package's manifest (null: feature vectors only); embed(frame): its embedding of a frame
+ * The length of the features a base package gives a frame: its embedding's, or the pose features'.
+ * @param {any} manifest
+ */
+function baseDim(manifest) {
+  if (manifest.task === 'pose') return POSE_FEATURE_DIM;
+  const post = manifest.postprocess;
+  const spec = post?.embedding && manifest.outputs.find((o) => o.name === post.embedding);
+  if (!spec) {
+    throw new TaskError(`base package '${manifest.name}' has no embedding output (postprocess.embedding) to train on, `
+      + 'and is not a pose package');
+  }
+  return spec.shape[spec.shape.length - 1];
+}
+
+/**
+ * @param {{base: () => any, embed: (frame: any, options: {mirrored: boolean}) => Promise<Float32Array>,
+ *   post: (message: object) => void}} io
+ *   base(): the base package's manifest (null: feature vectors only); embed(frame, {mirrored}): the base's
+ *   features of a frame — its embedding, or a pose base's pose features (`mirrored`: the frame is a mirror
+ *   picture of its subject, train/pose-features.js)
  */
 export function trainingHandlers({ base, embed, post }) {
   /** @type {Trainer | null} */ let trainer = null;
@@ -35,11 +57,14 @@ export function trainingHandlers({ base, embed, post }) {
   const pause = yieldingPause();
 
   async function features(msg) {
+    if (msg.mirrored && (msg.features || base()?.task !== 'pose')) {
+      throw new RangeError('mirrored applies to images given to a trainer on a pose base');
+    }
     if (msg.features) return msg.features;
     if (!msg.frame) throw new TypeError("give 'features' (numbers) or an image / video frame");
     const manifest = base();
     if (!manifest) throw new TaskError('this trainer has no base model: give feature vectors, not images');
-    return embed(msg.frame);
+    return embed(msg.frame, { mirrored: Boolean(msg.mirrored) });
   }
 
   function need() {
@@ -50,12 +75,7 @@ export function trainingHandlers({ base, embed, post }) {
   const ops = {
     init: ({ dim = null, labels = [], k }) => {
       const manifest = base();
-      if (manifest) {
-        const post = manifest.postprocess;
-        const spec = post?.embedding && manifest.outputs.find((o) => o.name === post.embedding);
-        if (!spec) throw new TaskError(`base package '${manifest.name}' has no embedding output (postprocess.embedding) to train on`);
-        dim = spec.shape[spec.shape.length - 1];
-      }
+      if (manifest) dim = baseDim(manifest);
       trainer = new Trainer({ dim, labels, k });
       return { dim: trainer.dim, labels: trainer.labels };
     },
@@ -83,6 +103,16 @@ export function trainingHandlers({ base, embed, post }) {
     model: () => headData(need().head),
     exportDataset: () => need().exportDataset(),
     importDataset: (msg) => ({ exampleIds: need().importDataset(msg.dataset), counts: need().counts() }),
+    // The trained head as a model package (package.js); 'restore' puts a saved one's head back (restore.js).
+    export: (msg) => exportPackage({ head: headData(need().head), report: need().report, dataset: need().dataset(), base: base() }, msg.options),
+    restore: async (msg) => {
+      const t = need();
+      const head = await restoreHead(msg.package, msg.where);
+      if (head.labels.join('\u0000') !== t.labels.join('\u0000')) throw new TrainingError(`${msg.where}: labels [${head.labels}] are not this trainer's [${t.labels}]`);
+      t.head = head;
+      t.report = msg.report ?? null;
+      return { kind: head.kind, labels: head.labels };
+    },
   };
 
   return {

@@ -2,6 +2,8 @@
 // src/edgeward/train/head.py — its docstring gives the order of the random draws (Glorot init layer by
 // layer, W row-major; per epoch one Fisher–Yates shuffle of the training indices; per batch, with
 // dropout, one [batch, units] mask per hidden layer, kept when u >= dropout). float64 throughout.
+// History: the training figures are each epoch's running means over its batches, the held-out split
+// is scored after the epoch (head.py's docstring says why).
 import { TrainingError } from '../errors.js';
 import { forward, lossAndGrads, scores, softmax } from './backprop.js';
 import { sumRows } from './ops.js';
@@ -162,6 +164,8 @@ export class HeadTrainer {
     this.batch = 0; // batches done in the current epoch
     this.order = this.trainIdx;
     /** @type {{loss: number, epoch: number, layers: Layer[]} | null} */ this.best = null;
+    this.lossSum = 0; // the running epoch's training loss × examples, and its hits
+    this.correct = 0;
     this.done = false;
   }
 
@@ -173,7 +177,11 @@ export class HeadTrainer {
   step() {
     if (this.done) throw new TrainingError('training has finished; call result()');
     const o = this.options;
-    if (this.batch === 0) this.order = Int32Array.from(this.rng.shuffle(this.trainIdx.length), (p) => this.trainIdx[p]);
+    if (this.batch === 0) {
+      this.order = Int32Array.from(this.rng.shuffle(this.trainIdx.length), (p) => this.trainIdx[p]);
+      this.lossSum = 0;
+      this.correct = 0;
+    }
     const idx = this.order.subarray(this.batch * o.batchSize, (this.batch + 1) * o.batchSize);
     let masks = null;
     if (o.dropout > 0) {
@@ -184,7 +192,9 @@ export class HeadTrainer {
         return { rows: idx.length, cols: W.cols, data };
       });
     }
-    const { grads } = lossAndGrads(this.layers, takeRows(this.x, idx), take(this.y, idx), masks);
+    const { loss, correct, grads } = lossAndGrads(this.layers, takeRows(this.x, idx), take(this.y, idx), masks);
+    this.lossSum += loss * idx.length; // in batch order, as Python adds it
+    this.correct += correct;
     this.optimizer.step(this.layers, grads);
     this.batch += 1;
     return this.batch < this.batchesPerEpoch ? null : this.endEpoch();
@@ -194,7 +204,8 @@ export class HeadTrainer {
   endEpoch() {
     this.batch = 0;
     this.epoch += 1;
-    const train = scores(this.layers, takeRows(this.x, this.trainIdx), take(this.y, this.trainIdx));
+    const n = this.trainIdx.length;
+    const train = { loss: this.lossSum / n, accuracy: this.correct / n }; // the epoch's running means
     const test = this.testIdx.length ? scores(this.layers, takeRows(this.x, this.testIdx), take(this.y, this.testIdx)) : null;
     const record = { epoch: this.epoch, trainLoss: train.loss, trainAccuracy: train.accuracy,
       testLoss: test ? test.loss : null, testAccuracy: test ? test.accuracy : null };

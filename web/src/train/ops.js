@@ -19,19 +19,8 @@ export function zeros(rows, cols) {
  * @returns {Mat}
  */
 export function matmul(a, b) {
-  const { rows: m, cols: K } = a;
-  const n = b.cols;
-  const out = zeros(m, n);
-  const o = out.data;
-  for (let i = 0; i < m; i++) {
-    for (let k = 0; k < K; k++) {
-      const aik = a.data[i * K + k];
-      const bk = k * n;
-      const oi = i * n;
-      for (let j = 0; j < n; j++) o[oi + j] += aik * b.data[bk + j];
-    }
-  }
-  return out;
+  // element (i, k) of a is a[i·K + k]: one row per output row
+  return gemm(a.data, a.cols, 1, b.data, a.rows, b.cols, a.cols);
 }
 
 /**
@@ -40,16 +29,59 @@ export function matmul(a, b) {
  * @returns {Mat}
  */
 export function matmulTN(a, b) {
-  const { rows: K, cols: m } = a;
-  const n = b.cols;
+  // element (i, k) of a.T is a[k·m + i]
+  return gemm(a.data, 1, a.cols, b.data, a.cols, b.cols, a.rows);
+}
+
+/**
+ * C [m, n] = A [m, K] @ B [K, n] where A's element (i, k) is A[i·si + k·sk] and B is row-major.
+ * Register tiles of 2 rows × 4 columns: each output is its own accumulator, summed over k = 0, 1, …
+ * from 0 (the Python oracle's order, so the bits are the same) without a load and a store of the
+ * output per term — about twice as fast as an axpy loop in V8.
+ * @param {Float64Array} A @param {number} si @param {number} sk @param {Float64Array} B
+ * @param {number} m @param {number} n @param {number} K
+ * @returns {Mat}
+ */
+function gemm(A, si, sk, B, m, n, K) {
   const out = zeros(m, n);
-  const o = out.data;
-  for (let k = 0; k < K; k++) {
-    for (let i = 0; i < m; i++) {
-      const aki = a.data[k * m + i];
-      const oi = i * n;
-      const bk = k * n;
-      for (let j = 0; j < n; j++) o[oi + j] += aki * b.data[bk + j];
+  const C = out.data;
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const r0 = i * si;
+    const r1 = r0 + si;
+    let j = 0;
+    for (; j + 3 < n; j += 4) {
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      for (let k = 0, ak = 0, bk = j; k < K; k++, ak += sk, bk += n) {
+        const a0 = A[r0 + ak];
+        const a1 = A[r1 + ak];
+        const b0 = B[bk];
+        const b1 = B[bk + 1];
+        const b2 = B[bk + 2];
+        const b3 = B[bk + 3];
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+      }
+      const o0 = i * n + j;
+      const o1 = o0 + n;
+      C[o0] = c00; C[o0 + 1] = c01; C[o0 + 2] = c02; C[o0 + 3] = c03;
+      C[o1] = c10; C[o1 + 1] = c11; C[o1 + 2] = c12; C[o1 + 3] = c13;
+    }
+    for (; j < n; j++) {
+      let c0 = 0, c1 = 0;
+      for (let k = 0, ak = 0, bk = j; k < K; k++, ak += sk, bk += n) {
+        c0 += A[r0 + ak] * B[bk];
+        c1 += A[r1 + ak] * B[bk];
+      }
+      C[i * n + j] = c0;
+      C[(i + 1) * n + j] = c1;
+    }
+  }
+  for (; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let c = 0;
+      for (let k = 0, ak = i * si, bk = j; k < K; k++, ak += sk, bk += n) c += A[ak] * B[bk];
+      C[i * n + j] = c;
     }
   }
   return out;
@@ -63,12 +95,14 @@ export function matmulTN(a, b) {
 export function matmulNT(a, b) {
   const { rows: m, cols: K } = a;
   const n = b.rows;
+  const ad = a.data;
+  const bd = b.data;
   const out = zeros(m, n);
   const o = out.data;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let k = 0; k < K; k++) s += a.data[i * K + k] * b.data[j * K + k];
+      for (let k = 0; k < K; k++) s += ad[i * K + k] * bd[j * K + k];
       o[i * n + j] = s;
     }
   }
