@@ -10,22 +10,18 @@ quota error are handled.
 from __future__ import annotations
 
 import random
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from edgeward.browser.chromium import launch_chromium
 from edgeward.package.manifest import MANIFEST_FILE, read_manifest
 from edgeward.server.app import create_app
-from edgeward.server.background import free_port
+from edgeward.server.background import serve_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -74,28 +70,11 @@ def _broken_app(state: Misbehaviour) -> FastAPI:
     return app
 
 
-@contextmanager
-def _serve(app: FastAPI) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def broken(posenet_dir: Path) -> Iterator[tuple[str, Misbehaviour]]:
     manifest = read_manifest(posenet_dir / MANIFEST_FILE)
     state = Misbehaviour((posenet_dir / manifest.files["fp32"].path).read_bytes())
-    with _serve(_broken_app(state)) as base:
+    with serve_in_thread(app=_broken_app(state)) as base:
         yield base, state
 
 

@@ -4,22 +4,19 @@ in real Chromium, and gives the same poses as Python."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.staticfiles import StaticFiles
 
 import edgeward
 from edgeward.browser.chromium import launch_chromium
 from edgeward.browser.harness import HARNESS_PATH, js_pose_options, run_in_page
 from edgeward.server.app import create_app
-from edgeward.server.background import free_port
+from edgeward.server.background import serve_in_thread
 from tests.package.test_npm_install import frontend
 
 pytestmark = pytest.mark.browser
@@ -31,20 +28,8 @@ def serve_frontend(project: Path) -> Iterator[str]:
     """The Edgeward runtime plus the project's folder under /project/, all cross-origin isolated."""
     app = create_app()
     app.mount("/project", StaticFiles(directory=project), name="project")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
+    with serve_in_thread(app=app) as base:
+        yield base
 
 def test_browser_runtime_loads_the_model_from_node_modules(frontend: Path, astronaut: Path, playwright_instance: Any,
                                                            tmp_path: Path) -> None:

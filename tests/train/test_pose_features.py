@@ -180,6 +180,7 @@ def test_mirror_pictures_add_the_subjects_own_pose(result: TrainResult) -> None:
 def test_heldout_photos_are_classified_by_the_package_as_by_python(result: TrainResult,
                                                                     poses: tuple[Path, dict[Path, str]]) -> None:
     package, base = edgeward.load("poses-mlp"), edgeward.load("posenet")
+    assert len(poses[1]) >= 8  # two held-out crops per class: the loop below checks every one
     for path, label in sorted(poses[1].items()):
         features = image_pose_features(base, path)
         python = result.model.labels[int(np.argmax(result.model.predict_proba(features.astype(np.float64)[None])))]

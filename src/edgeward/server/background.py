@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -22,10 +23,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 @contextmanager
 def serve_in_thread(settings: Settings | None = None, host: str = "127.0.0.1",
-                    timeout_s: float = 20.0) -> Iterator[str]:
-    """Yield the base URL (``http://127.0.0.1:PORT``) of a running server; stop it on exit."""
+                    timeout_s: float = 20.0, app: Any = None) -> Iterator[str]:
+    """Yield the base URL (``http://127.0.0.1:PORT``) of a running server; stop it on exit.
+    ``app``: serve this ASGI app (e.g. a test's variant of ours) instead of ``create_app(settings)``."""
     port = free_port(host)
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app if app is not None else create_app(settings), host=host, port=port,
+                            log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"edgeward-server-{port}", daemon=True)
     thread.start()

@@ -99,7 +99,10 @@ def decode_poses(post: Postprocess | None, outputs: Outputs, box: Letterbox, opt
     dropped. ``frame``: the crop the input was letterboxed from (default: the whole image).
     """
     at = frame or Frame(0, 0, box.image_w)
-    raws = decode_raw_poses(post, outputs, input_size, options, box.scale)
+    # Best first: PersonLab finds poses in the order of their root keypoints' scores, but a pose's own
+    # score (its keypoints' mean, less those near an earlier pose) can rank it lower. Stable: equal
+    # scores keep the decoder's order (JS sorts the same way).
+    raws = sorted(decode_raw_poses(post, outputs, input_size, options, box.scale), key=lambda p: -p.score)
     names = post.keypoints  # type: ignore[union-attr]  # a pose decoder: checked above
     return [_to_output(p, box, names, options.flip_horizontal, at) for p in raws]
 

@@ -71,6 +71,7 @@ export function decodePoses(post, outputs, box, options = {}, scratch = {}, inpu
   const at = frame ?? { x0: 0, y0: 0, width: box.imageW };
   const o = normalizePoseOptions(options);
   if (post?.kind === 'movenet' && !inputSize) throw new TypeError('MoveNet decoding needs the model input size');
-  const raws = decodeRawPoses(post, outputs, inputSize, o, box.scale, scratch);
+  // Best first (pose.py says why); Array.prototype.sort is stable, as Python's sorted().
+  const raws = decodeRawPoses(post, outputs, inputSize, o, box.scale, scratch).sort((a, b) => b.score - a.score);
   return raws.map((p) => toOutput(p, box, post.keypoints, o.flipHorizontal, at));
 }
