@@ -19,7 +19,7 @@ export default [
   },
   // Service workers of the playground.
   {
-    files: ['apps/playground/sw.js', 'apps/playground/ort-sw.js'],
+    files: ['apps/*/sw.js', 'apps/*/ort-sw.js', 'apps/kit/sw-shell.js'],
     languageOptions: { globals: { ...globals.serviceworker } },
   },
   // Node: the tests (node --test), the tools and this file.

@@ -85,3 +85,60 @@ class BrowserStartError(BrowserError):
     """Chromium is there but could not be started (a crash, a wrong binary, missing libraries)."""
 
     exit_code = 3
+
+
+class FederatedError(EdgewardError):
+    """A federated task, round or message is not usable (a bad task spec, a round that cannot close)."""
+
+    exit_code = 2
+
+
+class AggregationError(FederatedError):
+    """Too few updates for the aggregator and the assumed number of attackers, or malformed update arrays."""
+
+
+class UpdateRefusedError(FederatedError):
+    """A client's update is refused before it counts. ``code`` is stable ('shape', 'nan', 'stale', …; the
+    table is edgeward.federated.validate.REFUSALS) and ``http_status`` the 4xx the API answers with."""
+
+    http_status = 422
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class InvalidUpdateError(UpdateRefusedError):
+    """The update's header or payload is wrong: dtype, shape, byte length, NaN/Inf, norm (HTTP 422)."""
+
+    http_status = 422
+
+
+class UpdateTooLargeError(UpdateRefusedError):
+    """The payload is larger than the coordinator's byte cap (HTTP 413)."""
+
+    http_status = 413
+
+
+class UpdateConflictError(UpdateRefusedError):
+    """The update is for a round or version that is not the open one, or repeats one (HTTP 409)."""
+
+    http_status = 409
+
+
+class ClientTokenError(UpdateRefusedError):
+    """Unknown client id, or a token that is not the one issued at join (HTTP 401)."""
+
+    http_status = 401
+
+
+class NotSampledError(UpdateRefusedError):
+    """The client was not sampled for this round (HTTP 403)."""
+
+    http_status = 403
+
+
+class RateLimitedError(UpdateRefusedError):
+    """The client sent more requests than the task's rate limit allows (HTTP 429)."""
+
+    http_status = 429

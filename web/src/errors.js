@@ -33,6 +33,24 @@ export class ImageError extends EdgewardError {}
 export class ToolMissingError extends EdgewardError {}
 /** The browser run failed (Python side: the headless Chromium harness). */
 export class BrowserError extends EdgewardError {}
+/** A federated task, round or message is not usable (a bad task spec, a round that cannot close). */
+export class FederatedError extends EdgewardError {}
+/** Too few updates for the aggregator and the assumed number of attackers, or malformed update arrays. */
+export class AggregationError extends FederatedError {}
+/** A federated update refused before it counts (the coordinator answers a 4xx with a stable `code`). */
+export class UpdateRefusedError extends FederatedError {}
+/** The update's header or payload is wrong: dtype, shape, byte length, NaN/Inf, norm (HTTP 422). */
+export class InvalidUpdateError extends UpdateRefusedError {}
+/** The update's payload is larger than the coordinator's byte cap (HTTP 413). */
+export class UpdateTooLargeError extends UpdateRefusedError {}
+/** The update is for a round or version that is not the open one, or repeats one (HTTP 409). */
+export class UpdateConflictError extends UpdateRefusedError {}
+/** Unknown client id, or a token that is not the one issued at join (HTTP 401). */
+export class ClientTokenError extends UpdateRefusedError {}
+/** The client was not sampled for this round (HTTP 403). */
+export class NotSampledError extends UpdateRefusedError {}
+/** The client sent more requests than the task's rate limit allows (HTTP 429). */
+export class RateLimitedError extends UpdateRefusedError {}
 /** Browser only: no usable response for a package file (network failure, HTTP error, an HTML page, a body cut short). */
 export class DownloadError extends EdgewardError {}
 /** Browser only: the inference worker failed to start or crashed. */
@@ -42,6 +60,8 @@ export class WorkerError extends EdgewardError {}
 export const ERROR_CLASSES = Object.freeze({
   EdgewardError, ConversionError, ModelFormatError, VerificationError, ManifestError, IntegrityError,
   PackageNotFoundError, TaskError, TrainingError, ImageError, ToolMissingError, BrowserError, DownloadError, WorkerError,
+  FederatedError, AggregationError, UpdateRefusedError, InvalidUpdateError, UpdateTooLargeError, UpdateConflictError,
+  ClientTokenError, NotSampledError, RateLimitedError,
 });
 
 // Names are set from the table's string keys, not from class names, which a minifier may rename.

@@ -96,6 +96,7 @@ export async function createTrainer(baseUrl = null, options = {}) {
   return {
     manifest: ready?.manifest ?? null,
     backend: ready?.backend ?? null,
+    cache: ready?.cache ?? null, // where the base model's bytes came from (as a task handle's `cache`)
     /**
      * Add an example (image / video / frame, or a feature vector); resolves {exampleId, counts}.
      * `{mirrored: true}` on a pose base: the image is a mirror picture (a flipped photo), so its pose
@@ -109,6 +110,13 @@ export async function createTrainer(baseUrl = null, options = {}) {
     removeExample: (exampleId) => call('remove', { exampleId }),
     /** Examples per class: {label: count}. */
     counts: async () => (await call('counts')).counts,
+    /** Rename a class (its examples, and the trained model's name for it); resolves the counts. */
+    renameClass: async (from, to) => (await call('renameClass', { from, to })).counts,
+    /**
+     * Remove a class and its examples; resolves {counts, trained}. A trained model that knows the class
+     * is dropped (trained: false): predictions use KNN over the examples until the next train().
+     */
+    removeClass: (label) => call('removeClass', { label }),
     /** The top classes [{label, class_id, score}]: KNN over the examples before training, the head after. */
     async predict(source, { topK = 3, mirrored = false } = {}) {
       const [args, transfer] = await input(source, mirrored);

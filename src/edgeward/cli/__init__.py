@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from edgeward.cli import bench, convert, optimize, packages, serve, tasks, train, zoo
+from edgeward.cli import bench, convert, federate, optimize, packages, serve, tasks, train, zoo
 from edgeward.cli.exit_codes import EPILOG
 
 app = typer.Typer(help="Edgeward: take ML models from Python to the browser edge.", epilog=EPILOG,
@@ -41,6 +41,7 @@ app.command()(tasks.classify)
 app.command()(tasks.embed)
 app.command()(train.train)
 app.add_typer(zoo.app, name="zoo")
+app.add_typer(federate.app, name="federate")
 app.command()(optimize.quantize)
 app.command()(bench.bench)
 app.command()(packages.pack)

@@ -114,13 +114,17 @@ def list_(
 @friendly
 def schema(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout")] = None,
+    federated: Annotated[bool, typer.Option("--federated", help="The federated protocol's messages instead")] = False,
 ) -> None:
-    """Print the manifest JSON Schema (the browser validates manifests with it)."""
+    """Print the manifest JSON Schema (the browser validates manifests with it), or with --federated the
+    federated control messages' (web/src/federated/protocol.schema.json)."""
+    from edgeward.federated.protocol import federated_json_schema
     from edgeward.package.manifest import json_schema
 
+    schema = federated_json_schema() if federated else json_schema()
     if output:
         import json
 
-        output.write_text(json.dumps(json_schema(), indent=2) + "\n")
+        output.write_text(json.dumps(schema, indent=2) + "\n")
     else:
-        print_json(json_schema())
+        print_json(schema)

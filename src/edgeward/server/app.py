@@ -14,6 +14,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
 from edgeward.errors import EdgewardError
+from edgeward.federated.api import federated_router
 from edgeward.package.manifest import MANIFEST_FILE, read_manifest
 from edgeward.package.store import list_packages, package_dir
 from edgeward.registry.api import registry_router
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return file_response(safe_file(folder, file))
 
     app.include_router(registry_router(settings))
+    app.include_router(federated_router(settings))
     _mount_static(app, "/apps", apps)
     _mount_static(app, "/runtime", settings.web_root / "src")
     _mount_static(app, "/vendor/onnxruntime-web", settings.node_modules / "onnxruntime-web" / "dist")

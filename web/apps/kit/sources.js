@@ -4,6 +4,21 @@
 
 import { $ } from './page.js';
 
+/** getUserMedia's refusals, by DOMException name, in words a user can act on (the names alone say little). */
+const CAMERA_ERRORS = {
+  NotAllowedError: 'camera access was denied. Allow the camera for this site (the camera icon in the address bar), then press Webcam again — or use an image or video file',
+  SecurityError: 'camera access was denied: the camera is only offered to https:// and localhost pages',
+  NotFoundError: 'no camera was found. Connect one, or use an image or video file',
+  NotReadableError: 'the camera could not be started: another application may be using it. Close that, then press Webcam again',
+};
+
+/** A getUserMedia error with a clear message (same name, the browser's own words at the end). */
+export function cameraError(err) {
+  const words = CAMERA_ERRORS[err?.name];
+  if (!words) return err;
+  return Object.assign(new Error(`${words} (${err.message || 'no details'})`, { cause: err }), { name: err.name });
+}
+
 export class FrameSource {
   /**
    * @param {{source: string | null}} state the page's test hook: `source` is 'webcam' | 'video' |
@@ -49,7 +64,8 @@ export class FrameSource {
   async playWebcam() {
     this.stop();
     $('file').value = ''; // the file input no longer names the source
-    this.stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+    this.stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false })
+      .catch((err) => { throw cameraError(err); });
     this.video.srcObject = this.stream;
     await this.play('webcam');
   }

@@ -86,6 +86,8 @@ export function trainingHandlers({ base, embed, post }) {
     },
     remove: (msg) => { need().removeExample(msg.exampleId); return { counts: need().counts() }; },
     counts: () => ({ counts: need().counts() }),
+    renameClass: (msg) => { need().renameLabel(msg.from, msg.to); return { counts: need().counts() }; },
+    removeClass: (msg) => { need().removeLabel(msg.label); return { counts: need().counts(), trained: Boolean(need().head) }; },
     predict: async (msg) => ({ classes: need().predict(await features(msg), msg.topK ?? 3), trained: Boolean(need().head) }),
     fit: async (msg) => {
       const signal = { aborted: false };

@@ -30,7 +30,49 @@ export function matmul(a, b) {
  */
 export function matmulTN(a, b) {
   // element (i, k) of a.T is a[k·m + i]
-  return gemm(a.data, 1, a.cols, b.data, a.cols, b.cols, a.rows);
+  if (a.cols < 8 * b.cols) return gemm(a.data, 1, a.cols, b.data, a.cols, b.cols, a.rows);
+  return sparseGradient(a, b);
+}
+
+/**
+ * a.T @ b when a is wide (a first layer's inputs, m ≫ n) and b holds the ReLU's zeros (about half
+ * of a hidden layer's gradient): built transposed, t[j, i] = Σ_k b[k, j] · a[k, i] in 1 × 8 register
+ * tiles, a zero b[k, j] skipping its whole term; each element still sums k = 0, 1, … from 0.
+ * @param {Mat} a @param {Mat} b
+ * @returns {Mat}
+ */
+function sparseGradient(a, b) {
+  const { rows: K, cols: m } = a;
+  const n = b.cols;
+  const A = a.data;
+  const B = b.data;
+  const t = new Float64Array(n * m);
+  for (let j = 0; j < n; j++) {
+    let i = 0;
+    for (; i + 7 < m; i += 8) {
+      let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
+      for (let k = 0; k < K; k++) {
+        const s = B[k * n + j];
+        if (s === 0) continue;
+        const r = k * m + i;
+        c0 += s * A[r]; c1 += s * A[r + 1]; c2 += s * A[r + 2]; c3 += s * A[r + 3];
+        c4 += s * A[r + 4]; c5 += s * A[r + 5]; c6 += s * A[r + 6]; c7 += s * A[r + 7];
+      }
+      const o = j * m + i;
+      t[o] = c0; t[o + 1] = c1; t[o + 2] = c2; t[o + 3] = c3; t[o + 4] = c4; t[o + 5] = c5; t[o + 6] = c6; t[o + 7] = c7;
+    }
+    for (; i < m; i++) {
+      let c = 0;
+      for (let k = 0; k < K; k++) {
+        const s = B[k * n + j];
+        if (s !== 0) c += s * A[k * m + i];
+      }
+      t[j * m + i] = c;
+    }
+  }
+  const out = zeros(m, n);
+  for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) out.data[i * n + j] = t[j * m + i];
+  return out;
 }
 
 /**

@@ -59,6 +59,40 @@ export class Trainer {
     this._knn = null;
   }
 
+  /**
+   * Rename class `from` to `to`: its examples, and the trained head's and last report's names (the
+   * model itself is unchanged). A class keeps its place in the class order.
+   */
+  renameLabel(from, to) {
+    if (typeof to !== 'string' || !to) throw new TypeError(`a class name must be a non-empty string, got ${String(to)}`);
+    const i = this.labels.indexOf(from);
+    if (i < 0) throw new RangeError(`no class '${from}'`);
+    if (from === to) return;
+    if (this.labels.includes(to)) throw new TrainingError(`there is already a class '${to}'`);
+    const rename = (l) => (l === from ? to : l);
+    this.labels[i] = to;
+    for (const e of this.examples.values()) e.label = rename(e.label);
+    if (this.head) this.head.labels = this.head.labels.map(rename);
+    this._knn = null;
+    for (const c of this.report?.perClass ?? []) c.label = rename(c.label);
+  }
+
+  /**
+   * Remove class `label` and its examples. A trained head that knows the class is dropped (with its
+   * report): predictions go back to KNN over the remaining examples until the next train().
+   */
+  removeLabel(label) {
+    const i = this.labels.indexOf(label);
+    if (i < 0) throw new RangeError(`no class '${label}'`);
+    this.labels.splice(i, 1);
+    for (const [id, e] of this.examples) if (e.label === label) this.examples.delete(id);
+    this._knn = null;
+    if (this.head?.labels.includes(label)) {
+      this.head = null;
+      this.report = null;
+    }
+  }
+
   /** Examples per class, in class order (a named class may have 0). */
   counts() {
     const counts = Object.fromEntries(this.labels.map((l) => [l, 0]));

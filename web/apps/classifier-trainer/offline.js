@@ -1,0 +1,56 @@
+// Offline use, as the playground does it: this folder's service worker (sw.js) keeps the app, the kit,
+// the runtime and onnxruntime-web; ort-sw.js answers onnxruntime-web's pthread worker scripts (matched
+// by their own URL, outside this scope); the base model's bytes live in the runtime's verified cache
+// and saved models in IndexedDB. ?sw=0 turns it off. Id: #offline.
+
+import { $ } from '/apps/kit/page.js';
+
+/** Resolves once `registration`'s worker is active (a first install takes a moment). */
+function activated(registration) {
+  const worker = registration.active || registration.waiting || registration.installing;
+  if (!worker || worker.state === 'activated') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'activated') resolve();
+      if (worker.state === 'redundant') reject(new Error(`${worker.scriptURL} failed to install`));
+    });
+  });
+}
+
+/** Ask the active service worker to keep `urls` (the base package's manifest, the model index). */
+async function keepOffline(registration, urls) {
+  const reply = await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (e) => resolve(e.data);
+    registration.active.postMessage({ type: 'cache-urls', urls }, [channel.port2]);
+  });
+  if (reply.failed.length) throw new Error(reply.failed.map((f) => `${f.url}: ${f.reason}`).join('; '));
+}
+
+/**
+ * Register the service workers and have them keep what this page needs offline. Sets
+ * state.offlineReady, or state.offlineError (the app works on, online only).
+ * @param {{offlineReady: boolean, offlineError: string | null}} state @param {string} modelUrl the base package
+ */
+export async function setUpOffline(state, modelUrl) {
+  if (!('serviceWorker' in navigator) || new URLSearchParams(location.search).get('sw') === '0') {
+    $('offline').textContent = 'off';
+    return;
+  }
+  try {
+    const sw = { type: 'classic', updateViaCache: 'none' };
+    await navigator.serviceWorker.register('./sw.js', { scope: './', ...sw });
+    const ortRegistration = await navigator.serviceWorker.register('./ort-sw.js', { scope: '/vendor/onnxruntime-web/', ...sw });
+    const registration = await navigator.serviceWorker.ready;
+    await activated(ortRegistration);
+    const manifest = new URL('manifest.json', new URL(modelUrl, location.href)).href;
+    await keepOffline(registration, [manifest, new URL('/models/index.json', location.href).href]);
+    state.offlineReady = true;
+    $('offline').textContent = 'ready';
+  } catch (err) {
+    state.offlineError = String(err.message || err);
+    $('offline').textContent = 'unavailable';
+    $('offline').title = state.offlineError;
+    console.warn('[classifier-trainer] offline mode unavailable:', err);
+  }
+}
