@@ -20,4 +20,13 @@ EDGEWARD_FIXTURES="$FIXTURES" node --test web/test/
 rm -rf "$FIXTURES"
 trap - EXIT
 echo "==> pytest"
-exec .venv/bin/python -m pytest -q -ra "$@"
+.venv/bin/python -m pytest -q -ra "$@"
+if [ $# -eq 0 ]; then  # the whole suite: the database-backed tests once more, on a real PostgreSQL
+  echo "==> registry and federated tests on PostgreSQL (a throw-away cluster, stopped afterwards)"
+  source scripts/postgres.sh
+  trap pg_stop EXIT
+  pg_start
+  .venv/bin/python -m pytest -q -ra tests/registry tests/federated
+  pg_stop
+  trap - EXIT
+fi
