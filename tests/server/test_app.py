@@ -151,7 +151,7 @@ def test_playground_is_an_installable_pwa(client: TestClient) -> None:
     assert sw.status_code == 200 and sw.headers["content-type"].startswith("text/javascript")
     assert sw.headers["cache-control"] == "no-cache"
     assert "service-worker-allowed" not in sw.headers  # its scope is its own folder
-    ort_sw = client.get("/apps/playground/ort-sw.js")
+    ort_sw = client.get("/apps/kit/ort-sw.js")
     assert ort_sw.headers["service-worker-allowed"] == "/vendor/onnxruntime-web/"
     assert ort_sw.headers["cache-control"] == "no-cache"
     manifest = client.get("/apps/playground/manifest.webmanifest")

@@ -148,7 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if request.url.path.startswith(BENCH_PATH_PREFIX):
             response.headers["Content-Security-Policy"] = BENCH_CONTENT_SECURITY_POLICY
         if request.url.path.endswith("/ort-sw.js") and request.url.path.startswith("/apps/"):
-            # the apps' onnxruntime-web service worker (see web/apps/playground/ort-sw.js) may control
+            # the apps' onnxruntime-web service worker (web/apps/kit/ort-sw.js) may control
             # exactly the onnxruntime-web folder, where the pthread workers' script lives
             response.headers["Service-Worker-Allowed"] = "/vendor/onnxruntime-web/"
         return response

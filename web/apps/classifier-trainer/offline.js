@@ -4,18 +4,7 @@
 // and saved models in IndexedDB. ?sw=0 turns it off. Id: #offline.
 
 import { $ } from '/apps/kit/page.js';
-
-/** Resolves once `registration`'s worker is active (a first install takes a moment). */
-function activated(registration) {
-  const worker = registration.active || registration.waiting || registration.installing;
-  if (!worker || worker.state === 'activated') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    worker.addEventListener('statechange', () => {
-      if (worker.state === 'activated') resolve();
-      if (worker.state === 'redundant') reject(new Error(`${worker.scriptURL} failed to install`));
-    });
-  });
-}
+import { activated } from '/apps/kit/service-workers.js';
 
 /** Ask the active service worker to keep `urls` (the base package's manifest, the model index). */
 async function keepOffline(registration, urls) {
@@ -40,7 +29,7 @@ export async function setUpOffline(state, modelUrl) {
   try {
     const sw = { type: 'classic', updateViaCache: 'none' };
     await navigator.serviceWorker.register('./sw.js', { scope: './', ...sw });
-    const ortRegistration = await navigator.serviceWorker.register('./ort-sw.js', { scope: '/vendor/onnxruntime-web/', ...sw });
+    const ortRegistration = await navigator.serviceWorker.register('/apps/kit/ort-sw.js', { scope: '/vendor/onnxruntime-web/', ...sw });
     const registration = await navigator.serviceWorker.ready;
     await activated(ortRegistration);
     const manifest = new URL('manifest.json', new URL(modelUrl, location.href)).href;

@@ -10,7 +10,7 @@
 //   - the onnxruntime-web files the CPU backend loads (/vendor/onnxruntime-web/…),
 //   - package manifests (/models/NAME/VERSION/manifest.json) and the model index the model
 //     pickers read (/models/index.json).
-// The app's ort-sw.js (scope /vendor/onnxruntime-web/) answers onnxruntime-web's pthread worker
+// kit/ort-sw.js (scope /vendor/onnxruntime-web/, shared by the apps) answers onnxruntime-web's pthread worker
 // scripts from this cache: those workers are matched by their own URL, outside this scope.
 // Model files are NOT stored here: the runtime keeps them in its own verified cache (cache.js),
 // keyed by sha256 and re-verified on every read; trained models live in IndexedDB.
@@ -21,7 +21,7 @@
 
 const { name: APP, defaultModelManifest: DEFAULT_MODEL_MANIFEST } = self.EDGEWARD_APP;
 const PREFIX = `edgeward-${APP}-`;
-const VERSION = `${PREFIX}v1`; // the apps' ort-sw.js read these caches by name
+const VERSION = `${PREFIX}v1`; // kit/ort-sw.js reads the apps' caches by this prefix
 const ORIGIN = self.location.origin;
 const SCOPE = new URL('./', self.location.href).href;
 const VENDOR = `${ORIGIN}/vendor/onnxruntime-web/`;
@@ -30,7 +30,7 @@ const KIT = `${ORIGIN}/apps/kit/`; // what the demo pages share (the controller,
 const MANIFEST_PATH = /^\/models\/[a-z0-9][a-z0-9._-]*\/[^/]+\/manifest\.json$/;
 const MODEL_INDEX = '/models/index.json'; // the model picker's list
 
-const SHELL = ['./', 'style.css', '/apps/kit/kit.css', 'manifest.webmanifest', 'ort-sw.js', 'icon.svg', 'icon-192.png',
+const SHELL = ['./', 'style.css', '/apps/kit/kit.css', 'manifest.webmanifest', '/apps/kit/ort-sw.js', 'icon.svg', 'icon-192.png',
   'icon-512.png', '/apps/favicon.svg'];
 // stored with every kit and runtime module they import (the page's app, the inference worker's script)
 const MODULE_ENTRIES = ['app.js', 'worker.js'];

@@ -12,6 +12,7 @@ import { DemoController } from '/apps/kit/controller.js';
 import { titleCase } from '/apps/kit/models.js';
 import { $, overlayContext } from '/apps/kit/page.js';
 import { formatBytes } from '/apps/kit/stats.js';
+import { activated } from '/apps/kit/service-workers.js';
 
 const DEFAULT_MODEL = '/models/posenet/latest/';
 const WORDS = { posenet: 'PoseNet', movenet: 'MoveNet', multipose: 'MultiPose' };
@@ -81,17 +82,6 @@ async function showCachedModels() {
   $('cached').replaceChildren(...items);
 }
 
-function activated(registration) {
-  const worker = registration.active || registration.waiting || registration.installing;
-  if (!worker || worker.state === 'activated') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    worker.addEventListener('statechange', () => {
-      if (worker.state === 'activated') resolve();
-      if (worker.state === 'redundant') reject(new Error(`${worker.scriptURL} failed to install`));
-    });
-  });
-}
-
 let swRegistration = Promise.resolve(null); // the playground's service worker registration, or null
 
 /** Ask the service worker to keep `urls` (package manifests, the model index) for offline use. */
@@ -120,7 +110,7 @@ async function setUpOffline(state, modelUrl) {
     const sw = { type: 'classic', updateViaCache: 'none' };
     await navigator.serviceWorker.register('./sw.js', { scope: './', ...sw });
     // onnxruntime-web's pthread workers are matched by their own URL: a second worker serves them.
-    const ortRegistration = await navigator.serviceWorker.register('./ort-sw.js', { scope: '/vendor/onnxruntime-web/', ...sw });
+    const ortRegistration = await navigator.serviceWorker.register('/apps/kit/ort-sw.js', { scope: '/vendor/onnxruntime-web/', ...sw });
     const registration = await navigator.serviceWorker.ready;
     await activated(ortRegistration);
     resolveRegistration(registration);

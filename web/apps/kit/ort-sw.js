@@ -1,5 +1,6 @@
 // A second, narrower service worker: scope /vendor/onnxruntime-web/ (allowed by the server's
-// Service-Worker-Allowed header on this script), as the playground has one. onnxruntime-web starts
+// Service-Worker-Allowed header on this script), one for every app (each registers this same file).
+// onnxruntime-web starts
 // its pthread workers from its own URL (/vendor/onnxruntime-web/ort-wasm-simd-threaded.mjs), and a
 // dedicated worker is matched to a service worker by its own URL — outside this app's scope — so
 // without this one the threads cannot start with the network off.
