@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -64,3 +65,19 @@ def test_cli_simulate_json_and_plot(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["federate", "simulate", "--clients", "3", "--byzantine", "1",
                                    "--aggregator", "krum"])
     assert bad.exit_code == 2 and "needs 5 updates" in bad.output
+
+
+def test_simulate_on_a_running_server_shows_on_its_dashboard(tmp_path: Path) -> None:
+    from edgeward.server.background import serve_in_thread
+    from tests.federated.fedserver import API, TOKEN, fed_settings
+
+    with serve_in_thread(fed_settings(tmp_path)) as url:
+        out = CliRunner().invoke(app, ["federate", "simulate", "--clients", "2", "--rounds", "2", "--hidden", "0",
+                                       "--server", url, "--token", TOKEN, "--task", "watched", "--json"])
+        assert out.exit_code == 0, out.output
+        assert [r["package"] for r in json.loads(out.stdout)["rounds"]] == [f"watched@1.{v}.0" for v in range(3)]
+        dashboard = httpx.get(f"{url}{API}/tasks/watched/dashboard").json()
+        assert [r["returned"] for r in dashboard["rounds"]] == [2, 2] and dashboard["clients"] == 2
+        no_token = CliRunner(env={"EDGEWARD_REGISTRY_TOKEN": ""}).invoke(
+            app, ["federate", "simulate", "--server", url])
+        assert no_token.exit_code == 2 and "needs --token" in no_token.output

@@ -7,14 +7,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from edgeward.federated import service as service_module
@@ -22,10 +20,9 @@ from edgeward.federated.privacy import clip
 from edgeward.federated.service import FederatedService
 from edgeward.federated.storage import ClientRow, StateRow, UpdateRow
 from edgeward.federated.validate import encode
-from edgeward.server.app import create_app
-from edgeward.server.background import free_port, serve_in_thread
+from edgeward.server.background import free_port, serve_in_thread, start_server_process
 from edgeward.settings import Settings
-from tests.federated.fedserver import API, TOKEN, P, create, fed_settings, join, send, tiny_spec, version_params
+from tests.federated.fedserver import API, P, create, fed_settings, join, send, tiny_spec, version_params
 
 DELTAS = [np.linspace(-0.1, 0.1, P).astype(np.float32), np.full(P, 0.05, dtype=np.float32),
           np.linspace(0.3, -0.1, P).astype(np.float32)]
@@ -62,22 +59,7 @@ def test_a_restart_mid_round_loses_no_accepted_update(settings: Settings) -> Non
 
 
 def _start(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "EDGEWARD_HOME": str(settings.home), "EDGEWARD_REGISTRY_TOKEN": TOKEN}
-    for var in ("EDGEWARD_REGISTRY_URL", "EDGEWARD_BLOB_DIR"):
-        env.pop(var, None)
-    if settings.database_url:
-        env["EDGEWARD_DATABASE_URL"] = settings.database_url
-    proc = subprocess.Popen([sys.executable, "-m", "edgeward.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/federated/tasks").status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server process did not start")
+    return start_server_process(settings, port)[0]
 
 
 def test_kill_9_mid_round_then_restart_completes_the_round(settings: Settings) -> None:
@@ -128,19 +110,36 @@ def test_a_crash_between_closing_and_publishing_is_finished_after_the_restart(
     assert second.registry.version("tiny", "1.1.0")["version"] == "1.1.0"
 
 
-def test_two_coordinators_share_one_database(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+def test_two_server_processes_share_one_database(settings: Settings) -> None:
+    """Two `edgeward serve` processes on one database and blob store, clients sending to both at once:
+    each round closes once, with every update, and publishes one version both processes serve."""
+    procs = [start_server_process(settings) for _ in range(2)]
+    try:
+        one, two = (httpx.Client(base_url=url, timeout=60) for _, url in procs)
         create(one, THREE)
-        _, initial = version_params(settings, one)
-        clients = [join(one), join(two), join(one)]
-        assert send(two, clients[0], DELTAS[0]).status_code == 201  # joined on one, sends to two
-        assert send(one, clients[1], DELTAS[1]).status_code == 201
-        assert send(one, clients[0], DELTAS[0]).json()["code"] == "duplicate"  # one sees two's update
-        assert send(two, clients[2], DELTAS[2]).status_code == 201
-        for http in (one, two):
-            version, params = version_params(settings, http)
-            assert version == 1
-            np.testing.assert_allclose(params, expected(initial), atol=1e-7)
+        _, params = version_params(settings, one)
+        for round_ in (1, 2):
+            clients = [join(one if i % 2 else two) for i in range(3)]
+            with ThreadPoolExecutor(3) as pool:  # the three updates race, alternating between the processes
+                futures = [pool.submit(send, two if i % 2 else one, clients[i], DELTAS[i], round=round_,
+                                       base_version=round_ - 1) for i in range(3)]
+                codes = [f.result().status_code for f in futures]
+            assert codes == [201, 201, 201]
+            assert send(one, clients[0], DELTAS[0], round=round_, base_version=round_ - 1).json()["code"] in (
+                "duplicate", "stale")  # the other process's row is seen: never counted twice
+            params = expected(params)
+            for http in (one, two):
+                version, got = version_params(settings, http)
+                assert version == round_
+                np.testing.assert_allclose(got, params, atol=1e-6)
+        rounds = one.get(f"{API}/tasks/tiny/dashboard").json()["rounds"]
+        assert [(r["round"], r["returned"]) for r in rounds] == [(1, 3), (2, 3)]
+        one.close()
+        two.close()
+    finally:
+        for proc, _ in procs:
+            proc.kill()
+            proc.wait(10)
 
 
 def test_rows_hold_token_hashes_and_payload_digests(settings: Settings) -> None:

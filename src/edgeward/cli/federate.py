@@ -12,6 +12,7 @@ from rich.console import RenderableType
 
 from edgeward.cli.exit_codes import friendly
 from edgeward.cli.output import Column, JsonFlag, emit, note, table
+from edgeward.errors import OptionError
 
 
 class AttackKind(StrEnum):
@@ -102,6 +103,13 @@ def simulate(
     hidden: Annotated[int, typer.Option(help="MLP hidden units (0: a linear head)")] = 32,
     seed: Annotated[int, typer.Option(help="Seed of the split, the attackers and the initial head")] = 0,
     plot: Annotated[Path | None, typer.Option(help="Write held-out accuracy per round to this PNG")] = None,
+    server: Annotated[str | None, typer.Option(help="Run on this `edgeward serve` (watch it at "
+                                                    "SERVER/apps/federated/) instead of a coordinator of its own; "
+                                                    "needs --token")] = None,
+    token: Annotated[str | None, typer.Option(help="The server's registry token (EDGEWARD_REGISTRY_TOKEN)",
+                                              envvar="EDGEWARD_REGISTRY_TOKEN")] = None,
+    task: Annotated[str | None, typer.Option(help="The task's name (default: digits-federated, with a random "
+                                                  "suffix on --server)")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run a coordinator and N clients on loopback over HTTP; print each published version's held-out accuracy."""
@@ -116,7 +124,17 @@ def simulate(
     def on_round(row: dict[str, Any]) -> None:
         note(f"round {row['round']}: {row['package']} held-out accuracy {row['accuracy']:.2%}", as_json)
 
-    report = run(config, on_round)
+    if server is not None and not token:
+        raise OptionError("--server needs --token (or EDGEWARD_REGISTRY_TOKEN): creating a task needs the "
+                          "server's registry token")
+    if server is not None:
+        import secrets
+
+        from edgeward.federated.simulate import TASK
+
+        task = task or f"{TASK}-{secrets.token_hex(3)}"
+        note(f"dashboard: {server.rstrip('/')}/apps/federated/?task={task}", as_json)
+    report = run(config, on_round, server=(server.rstrip("/"), token or "") if server else None, task=task)
     if plot is not None:
         plot_rounds(report, plot)
         report["plot"] = str(plot)

@@ -16,7 +16,8 @@ import secrets
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,7 @@ def make_attack(kind: str, scale: float, rng: np.random.Generator) -> Attack:
     return tamper
 
 
-def task_spec(config: SimConfig, labels: list[str], dim: int) -> TaskSpec:
+def task_spec(config: SimConfig, labels: list[str], dim: int, name: str = TASK) -> TaskSpec:
     """The simulation's task: every client every round; the robust rules assume f = ``byzantine``."""
     kind = config.aggregator
     f = config.byzantine if kind != "fedavg" else 0
@@ -96,7 +97,7 @@ def task_spec(config: SimConfig, labels: list[str], dim: int) -> TaskSpec:
     head = {"kind": "mlp" if config.hidden else "linear", "dim": dim, "hidden": config.hidden, "labels": labels}
     deadline = config.deadline_s or 10.0 + config.clients
     return TaskSpec.model_validate({
-        "name": TASK, "head": head, "max_rounds": config.rounds, "clients_per_round": config.clients,
+        "name": name, "head": head, "max_rounds": config.rounds, "clients_per_round": config.clients,
         "min_updates": max(need, min(2, config.clients)), "deadline_s": deadline,
         "local_epochs": config.local_epochs, "batch_size": config.batch_size,
         "learning_rate": config.learning_rate, "aggregator": kind, "assumed_byzantine": f, "trim_fraction": trim,
@@ -124,11 +125,11 @@ class _Evaluator:
         return float(np.mean(np.argmax(probs, axis=1) == self.y))
 
 
-def _wait_version(http: httpx.Client, version: int, timeout_s: float) -> dict[str, Any]:
+def _wait_version(http: httpx.Client, task: str, version: int, timeout_s: float) -> dict[str, Any]:
     """Poll until ``version`` is published (each poll also lets a round past its deadline close)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        current: dict[str, Any] = http.get(f"/api/v1/federated/tasks/{TASK}/version").json()
+        current: dict[str, Any] = http.get(f"/api/v1/federated/tasks/{task}/version").json()
         if current["version"] >= version:
             return current
         if time.monotonic() > deadline:
@@ -136,64 +137,80 @@ def _wait_version(http: httpx.Client, version: int, timeout_s: float) -> dict[st
         time.sleep(0.1)
 
 
-def simulate(config: SimConfig, on_round: Callable[[dict[str, Any]], object] | None = None) -> dict[str, Any]:
-    """Run the simulation; returns {config, task, rounds: [per version: accuracy, returned, refused, …]}."""
+@contextmanager
+def _coordinator(tmp: Path, server: tuple[str, str] | None) -> Iterator[tuple[str, str]]:
+    """(url, registry token): ``server`` as given, or a fresh coordinator in a thread on a temporary home."""
+    if server is not None:
+        yield server
+        return
     from edgeward.server.background import serve_in_thread
     from edgeward.settings import get_settings
+
+    token = secrets.token_urlsafe(16)
+    settings = replace(get_settings(), home=tmp / "server", registry_token=token, registry_url=None,
+                       database_url=None, blob_dir=None)
+    with serve_in_thread(settings) as url:
+        yield url, token
+
+
+def simulate(config: SimConfig, on_round: Callable[[dict[str, Any]], object] | None = None,
+             server: tuple[str, str] | None = None, task: str | None = None) -> dict[str, Any]:
+    """Run the simulation; returns {config, task, rounds: [per version: accuracy, returned, refused, …]}.
+    ``server``: (url, registry token) of a running `edgeward serve` to run on (its dashboard then shows the
+    rounds live) instead of a coordinator of its own; ``task``: the task's name (default: TASK on a
+    coordinator of its own, TASK-<random> on a shared server)."""
     from edgeward.train.data import digits
     from edgeward.train.split import stratified_split
 
     config.check()
+    name = task or (TASK if server is None else f"{TASK}-{secrets.token_hex(3)}")
     started = time.monotonic()
     data = digits()
     train_idx, test_idx = stratified_split(data.y, config.test_split, config.seed)
     parts = [train_idx[p] for p in split_clients(data.y[train_idx], config.clients, config.non_iid, config.seed)]
-    spec = task_spec(config, data.labels, data.x.shape[1])
+    spec = task_spec(config, data.labels, data.x.shape[1], name)
     rng = np.random.default_rng(config.seed)
     attackers = set(rng.choice(config.clients, config.byzantine, replace=False).tolist())
-    token = secrets.token_urlsafe(16)
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="edgeward-simulate-") as tmp:
-        settings = replace(get_settings(), home=Path(tmp) / "server", registry_token=token, registry_url=None,
-                           database_url=None, blob_dir=None)
-        with serve_in_thread(settings) as url, httpx.Client(base_url=url, timeout=120) as http:
-            r = http.post("/api/v1/federated/tasks", json=spec.model_dump(mode="json"),
-                          params={"seed": config.seed}, headers={"Authorization": f"Bearer {token}"})
-            if r.status_code != 201:
-                raise FederatedError(f"creating the task: {r.status_code}: {r.text}")
-            evaluator = _Evaluator(url, Path(tmp) / "evaluator", data.x[test_idx], data.y[test_idx])
-            clients = [FederatedClient(url, TASK, data.x[idx], data.y[idx], store=Path(tmp) / "clients" / str(i),
-                                       seed=config.seed + i, poll_s=0.05,
-                                       attack=make_attack(config.attack, config.attack_scale, rng)
-                                       if i in attackers else None) for i, idx in enumerate(parts)]
-            try:
+    with tempfile.TemporaryDirectory(prefix="edgeward-simulate-") as tmp, \
+            _coordinator(Path(tmp), server) as (url, token), httpx.Client(base_url=url, timeout=120) as http:
+        r = http.post("/api/v1/federated/tasks", json=spec.model_dump(mode="json"),
+                      params={"seed": config.seed}, headers={"Authorization": f"Bearer {token}"})
+        if r.status_code != 201:
+            raise FederatedError(f"creating the task: {r.status_code}: {r.text}")
+        evaluator = _Evaluator(url, Path(tmp) / "evaluator", data.x[test_idx], data.y[test_idx])
+        clients = [FederatedClient(url, name, data.x[idx], data.y[idx], store=Path(tmp) / "clients" / str(i),
+                                   seed=config.seed + i, poll_s=0.05,
+                                   attack=make_attack(config.attack, config.attack_scale, rng)
+                                   if i in attackers else None) for i, idx in enumerate(parts)]
+        try:
+            for c in clients:
+                c.join()
+            first = {"round": 0, "version": 0, "package": f"{name}@1.0.0",
+                     "accuracy": evaluator.accuracy(f"{name}@1.0.0")}
+            rows.append(first)
+            if on_round:
+                on_round(first)
+            for number in range(1, config.rounds + 1):
                 for c in clients:
-                    c.join()
-                first = {"round": 0, "version": 0, "package": f"{TASK}@1.0.0",
-                         "accuracy": evaluator.accuracy(f"{TASK}@1.0.0")}
-                rows.append(first)
+                    assignment = c.checkin()
+                    if assignment.selected and assignment.round.round == number:
+                        c.take_round(assignment.round)
+                current = _wait_version(http, name, number, spec.deadline_s + 120)
+                metrics = http.get(f"/api/v1/federated/tasks/{name}/dashboard").json()["rounds"][number - 1]
+                norms = metrics["update_norms"]
+                row = {"round": number, "version": current["version"], "package": metrics["package"],
+                       "accuracy": evaluator.accuracy(metrics["package"]), "returned": metrics["returned"],
+                       "refused": metrics["refused"], "refused_by_code": metrics["refused_by_code"],
+                       "clipped": metrics["clipped"], "norm_median": statistics.median(norms) if norms else None,
+                       "norm_max": max(norms) if norms else None, "local_accuracy": metrics["local_accuracy"],
+                       "epsilon": metrics["epsilon"], "reason": metrics["reason"]}
+                rows.append(row)
                 if on_round:
-                    on_round(first)
-                for number in range(1, config.rounds + 1):
-                    for c in clients:
-                        assignment = c.checkin()
-                        if assignment.selected and assignment.round.round == number:
-                            c.take_round(assignment.round)
-                    current = _wait_version(http, number, spec.deadline_s + 120)
-                    metrics = http.get(f"/api/v1/federated/tasks/{TASK}/dashboard").json()["rounds"][number - 1]
-                    norms = metrics["update_norms"]
-                    row = {"round": number, "version": current["version"], "package": metrics["package"],
-                           "accuracy": evaluator.accuracy(metrics["package"]), "returned": metrics["returned"],
-                           "refused": metrics["refused"], "refused_by_code": metrics["refused_by_code"],
-                           "clipped": metrics["clipped"], "norm_median": statistics.median(norms) if norms else None,
-                           "norm_max": max(norms) if norms else None, "local_accuracy": metrics["local_accuracy"],
-                           "epsilon": metrics["epsilon"], "reason": metrics["reason"]}
-                    rows.append(row)
-                    if on_round:
-                        on_round(row)
-            finally:
-                for c in clients:
-                    c.close()
+                    on_round(row)
+        finally:
+            for c in clients:
+                c.close()
     return {"config": asdict(config), "task": spec.model_dump(mode="json"), "attackers": sorted(attackers),
             "examples": [len(p) for p in parts], "held_out": len(test_idx), "rounds": rows,
             "final_accuracy": rows[-1]["accuracy"], "seconds": round(time.monotonic() - started, 2)}

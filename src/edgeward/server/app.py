@@ -223,7 +223,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+KEEP_ALIVE_S = 65
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # Keep idle connections longer than clients do (httpx drops its own after 5 s, browsers after more):
+    # with uvicorn's 5 s default both ends close at once and a request sent on the closing connection
+    # fails with "server disconnected" — seen with 200 federated clients held in one round.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_keep_alive=KEEP_ALIVE_S)
