@@ -25,16 +25,19 @@ pg_start() {
   fi
   PG_AS=("${as[@]}")
   PG_CTL="$bin/pg_ctl"
+  # from / : the postgres user may not enter the checkout (pg_ctl then warns "could not change directory")
+  pushd / >/dev/null
   "${as[@]}" "$bin/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-sync >/dev/null
   "${as[@]}" "$PG_CTL" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
     -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c max_connections=400" start >/dev/null
   "${as[@]}" "$bin/createdb" -h "$PG_DIR" -U postgres edgeward
+  popd >/dev/null
   export EDGEWARD_TEST_DATABASE_URL="postgresql+psycopg://postgres@/edgeward?host=$PG_DIR"
 }
 
 pg_stop() {
   if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/data" ]; then
-    "${PG_AS[@]}" "$PG_CTL" -D "$PG_DIR/data" -m fast -w stop >/dev/null || true
+    (cd / && "${PG_AS[@]}" "$PG_CTL" -D "$PG_DIR/data" -m fast -w stop >/dev/null) || true
   fi
   [ -n "${PG_DIR:-}" ] && rm -rf "$PG_DIR"
   unset EDGEWARD_TEST_DATABASE_URL PG_DIR

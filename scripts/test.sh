@@ -20,13 +20,16 @@ EDGEWARD_FIXTURES="$FIXTURES" node --test web/test/
 rm -rf "$FIXTURES"
 trap - EXIT
 echo "==> pytest"
-.venv/bin/python -m pytest -q -ra "$@"
+.venv/bin/python -m pytest -q -ra --durations=15 "$@"
 if [ $# -eq 0 ]; then  # the whole suite: the database-backed tests once more, on a real PostgreSQL
   echo "==> registry and federated tests on PostgreSQL (a throw-away cluster, stopped afterwards)"
   source scripts/postgres.sh
   trap pg_stop EXIT
   pg_start
-  .venv/bin/python -m pytest -q -ra tests/registry tests/federated
+  # only the suites that take a database URL (tests/registry/conftest.py, tests/federated/fedserver.py);
+  # the pure ones (aggregators, privacy, protocol, simulate on its own SQLite) would only run again
+  .venv/bin/python -m pytest -q -ra tests/registry tests/federated/test_api.py tests/federated/test_client.py \
+    tests/federated/test_storage.py tests/federated/test_load.py
   pg_stop
   trap - EXIT
 fi

@@ -98,6 +98,14 @@ def test_non_image_bytes_give_an_image_error(harness: OpenedPage) -> None:
         run_in_page(harness.page, package_url("posenet"), b"this is not an image", {})
 
 
+def test_a_decompression_bomb_is_refused_on_its_header_as_in_python(harness: OpenedPage) -> None:
+    from tests.runtime.bombs import bomb_png
+
+    with pytest.raises(ImageError, match=r"the PNG header declares 20000 × 20000 pixels \(400 MP\), over the 67 MP "
+                                         r"limit; it was not decoded"):
+        run_in_page(harness.page, package_url("posenet"), bomb_png(), {})
+
+
 @pytest.mark.parametrize("image", ["coffee.png", "chelsea.png", "motorcycle_left.png", "astronaut.png"])
 def test_detector_browser_matches_python(harness: OpenedPage, centernet: TaskHandle, image: str) -> None:
     path = sample_path(image)

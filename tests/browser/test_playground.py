@@ -51,6 +51,20 @@ def test_non_image_file_shows_error(browser_page: Callable[..., OpenedPage], tmp
     assert [e for e in opened.errors if "pageerror" in e] == []
 
 
+def test_a_decompression_bomb_file_is_refused_before_decoding(browser_page: Callable[..., OpenedPage],
+                                                             tmp_path: Path) -> None:
+    from tests.runtime.bombs import bomb_png
+
+    opened = browser_page()
+    bomb = tmp_path / "huge.png"
+    bomb.write_bytes(bomb_png())  # ~50 KB on disk, 1.6 GB as RGBA
+    opened.page.set_input_files("#file", str(bomb))
+    opened.page.wait_for_selector("#error", state="visible", timeout=10_000)
+    text = opened.page.inner_text("#error")
+    assert "'huge.png': the PNG header declares 20000 × 20000 pixels (400 MP), over the 67 MP limit" in text, text
+    assert [e for e in opened.errors if "pageerror" in e] == []
+
+
 def test_image_file_gives_a_pose(browser_page: Callable[..., OpenedPage], astronaut: Path) -> None:
     opened = browser_page()
     opened.page.set_input_files("#file", str(astronaut))

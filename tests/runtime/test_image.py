@@ -36,3 +36,63 @@ def test_grayscale_and_rgba_become_rgb(tmp_path: Path, camera: Path) -> None:
     rgba[..., 0] = 10
     Image.fromarray(rgba).save(tmp_path / "a.png")
     assert load_image(tmp_path / "a.png").tolist() == rgba[..., :3].tolist()
+
+
+def test_a_decompression_bomb_is_refused_on_its_header_quickly_in_bounded_memory(tmp_path: Path) -> None:
+    """A 20,000 × 20,000 PNG (~50 KB, 1.2 GB as RGB) is refused before decoding: in a fresh process,
+    in under a second, with the process never above 100 MB."""
+    import subprocess
+    import sys
+
+    from tests.runtime.bombs import bomb_png
+
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(bomb_png())
+    assert bomb.stat().st_size < 200_000
+    probe = (  # VmHWM: this process's peak RSS (ru_maxrss would carry the forking parent's over exec)
+        "import re, sys, time\n"
+        "from edgeward.errors import ImageError\n"
+        "from edgeward.runtime.image import load_image\n"
+        "t = time.perf_counter()\n"
+        "try:\n"
+        "    load_image(sys.argv[1])\n"
+        "except ImageError as e:\n"
+        "    hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read())[1]\n"
+        "    print(f'{time.perf_counter() - t:.3f}', hwm, e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(bomb)], capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    seconds, max_rss_kb, message = out.split(" ", 2)
+    assert float(seconds) < 1.0 and int(max_rss_kb) < 100_000, out
+    assert "bomb.png: the image header declares 400 MP, over the 67 MP limit; it was not decoded" in message
+    with pytest.raises(ImageError, match=r"<bytes>: the image header declares 400 MP"):
+        load_image(bomb.read_bytes())
+    # between the limit and twice it Pillow only warns: our own check refuses, with the dimensions
+    with pytest.raises(ImageError, match=r"<bytes>: the PNG header declares 9000 × 9000 pixels \(81 MP\)"):
+        load_image(bomb_png(9000, 9000))
+
+
+def test_the_limit_is_inclusive_and_the_browser_has_the_same(tmp_path: Path) -> None:
+    import io
+    import re
+
+    from edgeward.runtime.image import MAX_IMAGE_PIXELS, check_size
+    from tests.runtime.bombs import bomb_png
+
+    with Image.open(io.BytesIO(bomb_png(8192, 8192))) as img:  # exactly the limit: allowed
+        check_size(img, "edge.png")
+    with Image.open(io.BytesIO(bomb_png(8192, 8193))) as img, pytest.raises(ImageError, match=r"edge\.png"):
+        check_size(img, "edge.png")
+    js = (Path(__file__).parents[2] / "web" / "src" / "image-size.js").read_text()
+    found = re.search(r"export const MAX_IMAGE_PIXELS = (\d+) \* (\d+) \* (\d+);", js)
+    assert found and int(found[1]) * int(found[2]) * int(found[3]) == MAX_IMAGE_PIXELS
+
+
+def test_a_training_folder_refuses_a_bomb(tmp_path: Path) -> None:
+    from edgeward.errors import TrainingError
+    from edgeward.train.images import _check_image
+    from tests.runtime.bombs import bomb_png
+
+    (tmp_path / "big.png").write_bytes(bomb_png())
+    with pytest.raises(TrainingError, match=r"big\.png: the image header declares 400 MP"):
+        _check_image(tmp_path / "big.png")

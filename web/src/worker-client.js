@@ -4,6 +4,7 @@
 
 import { requestPersistentStorage } from './cache.js';
 import { ImageError, WorkerError } from './errors.js';
+import { checkImageBlob } from './image-size.js';
 import * as protocol from './protocol.js';
 
 const { MSG } = protocol;
@@ -64,6 +65,7 @@ export async function toFrame(source) {
 export async function toImageBitmap(source) {
   if (typeof ImageBitmap !== 'undefined' && source instanceof ImageBitmap) return source;
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    await checkImageBlob(source); // a decompression bomb is refused on its header, before decoding
     try {
       return await createImageBitmap(source, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
     } catch (err) {

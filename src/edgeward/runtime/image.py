@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,35 @@ from PIL import Image, UnidentifiedImageError
 from edgeward.errors import ImageError
 
 ImageInput = str | Path | bytes | np.ndarray | Image.Image
+
+MAX_IMAGE_PIXELS = 64 * 1024 * 1024
+"""Decoded pixels above which an image is refused, on its header, before decoding (64 MP: 8192 × 8192,
+beyond any phone camera's 48 MP). A 20,000 × 20,000 PNG of one colour is kilobytes on disk and 1.2 GB
+decoded. The browser runtime refuses at the same limit (web/src/image-size.js)."""
+MAX_IMAGE_BYTES = 256 * 1024 * 1024
+"""Files above this are refused before they are read."""
+# Pillow's own guard (a warning above its limit, DecompressionBombError above twice that) is set to ours,
+# so an image that reaches Pillow some other way is bounded too.
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+
+
+def _mp(n: int) -> str:
+    return f"{n / 1e6:.{1 if n < 1e7 else 0}f} MP"
+
+
+def bomb_message(err: Exception) -> str:
+    """Pillow's DecompressionBombError in this module's words (its message names the pixel count)."""
+    found = re.search(r"\((\d+) pixels\)", str(err))
+    declared = f"declares {_mp(int(found[1]))}" if found else "declares too many pixels"
+    return f"the image header {declared}, over the {_mp(MAX_IMAGE_PIXELS)} limit; it was not decoded"
+
+
+def check_size(img: Image.Image, name: str) -> None:
+    """Refuse ``img`` (opened, not yet decoded) when its header declares more than MAX_IMAGE_PIXELS."""
+    w, h = img.size
+    if w * h > MAX_IMAGE_PIXELS:
+        raise ImageError(f"{name}: the {img.format or 'image'} header declares {w} × {h} pixels ({_mp(w * h)}), "
+                         f"over the {_mp(MAX_IMAGE_PIXELS)} limit; it was not decoded")
 
 
 def _from_pil(img: Image.Image) -> np.ndarray:
@@ -39,12 +69,18 @@ def load_image(source: ImageInput) -> np.ndarray:
             raise ImageError(f"{path}: no such file")
         if not path.is_file():
             raise ImageError(f"{path}: not a file")
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            raise ImageError(f"{path}: {size} bytes, over the {MAX_IMAGE_BYTES} byte limit for an image")
         name, data = str(path), path.read_bytes()
     try:
         with Image.open(io.BytesIO(data)) as img:
+            check_size(img, name)
             img.load()
             return _from_pil(img)
     except UnidentifiedImageError:
         raise ImageError(f"{name}: not an image (no known image format recognised)") from None
+    except Image.DecompressionBombError as err:  # over twice the limit: Pillow's own check, at open
+        raise ImageError(f"{name}: {bomb_message(err)}") from None
     except (OSError, SyntaxError, ValueError) as err:
         raise ImageError(f"{name}: corrupt or truncated image data ({err})") from None

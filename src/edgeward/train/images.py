@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from edgeward.errors import TaskError, TrainingError
+from edgeward.errors import ImageError, TaskError, TrainingError
 from edgeward.package.manifest import ClassifyPostprocess
+from edgeward.runtime.image import bomb_message, check_size
 from edgeward.train.data import Dataset
 
 DEFAULT_BASE = "efficientnet-lite0"
@@ -66,7 +67,12 @@ def _check_image(path: Path) -> None:
         raise TrainingError(f"{path}: not an image file (a class folder holds image files only)")
     try:
         with Image.open(path) as img:
+            check_size(img, str(path))  # a decompression bomb: refused on its header
             img.verify()  # the header and structure, without decoding every pixel
+    except ImageError as e:
+        raise TrainingError(str(e)) from None
+    except Image.DecompressionBombError as e:
+        raise TrainingError(f"{path}: {bomb_message(e)}") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         reason = "not an image" if isinstance(e, UnidentifiedImageError) else f"a broken image ({e})"
         raise TrainingError(f"{path}: {reason}; an image folder holds only images (remove or move it)") from None

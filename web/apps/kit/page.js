@@ -1,6 +1,8 @@
 // The demo pages' common elements and query options: what every other kit module builds on.
 // Ids it works on: #status (with body[data-status], which tests wait on) #error #overlay.
 
+import { checkImageBlob } from '/runtime/image-size.js';
+
 export const $ = (id) => document.getElementById(id);
 
 /** '/models/x/latest' → '/models/x/latest/' (package URLs are folders). */
@@ -41,8 +43,12 @@ export function runtimeOptions(params) {
   return options;
 }
 
-/** Decode an image file, with an error that names it (the worker would only say 'cannot decode'). */
-export function readBitmap(file) {
+/**
+ * Decode an image file, with an error that names it (the worker would only say 'cannot decode'); one
+ * whose header declares too many pixels is refused before decoding (web/src/image-size.js).
+ */
+export async function readBitmap(file) {
+  await checkImageBlob(file);
   return createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' })
     .catch((err) => { throw Object.assign(new Error(`'${file.name}' is not a readable image (${file.type || 'unknown type'}): ${err.message}`), { name: 'ImageError' }); });
 }
