@@ -15,7 +15,6 @@ import hashlib
 import json
 import tempfile
 import time
-from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import httpx
 import numpy as np
 
+from edgeward.bench.loadgen import Recorder, percentiles
 from edgeward.federated.privacy import clip
 from edgeward.federated.validate import encode
 
@@ -64,35 +64,6 @@ def _spec(name: str, clients: int, dim: int, classes: int) -> dict[str, Any]:
             "clients_per_round": clients, "min_updates": clients, "deadline_s": 600.0, "clip_norm": 1.0}
 
 
-def _percentiles(ms: list[float]) -> dict[str, float]:
-    a = np.asarray(ms)
-    return {"count": float(a.size), "p50": float(np.percentile(a, 50)), "p95": float(np.percentile(a, 95)),
-            "p99": float(np.percentile(a, 99)), "max": float(a.max())}
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.ms: dict[str, list[float]] = defaultdict(list)
-        self.statuses: Counter[str] = Counter()
-        self.transport = 0
-        self.errors: list[str] = []
-
-    async def request(self, http: httpx.AsyncClient, endpoint: str, method: str, url: str,
-                      **kwargs: Any) -> httpx.Response | None:
-        t0 = time.perf_counter()
-        try:
-            r = await http.request(method, url, **kwargs)
-        except httpx.TransportError as e:
-            self.transport += 1
-            self.errors.append(f"{endpoint}: {type(e).__name__}: {e}")
-            return None
-        self.ms[endpoint].append((time.perf_counter() - t0) * 1000)
-        self.statuses[str(r.status_code)] += 1
-        if r.status_code >= 500:
-            self.errors.append(f"{endpoint}: {r.status_code} {r.text[:200]}")
-        return r
-
-
 def _version_params(http: httpx.Client, task: str, head: dict[str, Any]) -> tuple[int, np.ndarray]:
     """The task's current version and its parameters, downloaded through the registry as a client does."""
     from edgeward.federated.local import read_params
@@ -108,7 +79,7 @@ def _version_params(http: httpx.Client, task: str, head: dict[str, Any]) -> tupl
         return int(current["version"]), read_params(folder, FederatedHead.model_validate(head))
 
 
-async def _one_round(urls: list[str], task: str, deltas: np.ndarray, rec: _Recorder) -> int:
+async def _one_round(urls: list[str], task: str, deltas: np.ndarray, rec: Recorder) -> int:
     limits = httpx.Limits(max_connections=len(deltas) + 10, max_keepalive_connections=len(deltas) + 10)
     https = [httpx.AsyncClient(base_url=u, limits=limits, timeout=120.0) for u in urls]
     try:
@@ -174,7 +145,7 @@ def run_load(urls: list[str], token: str, clients: int = 200, dim: int = 64, cla
         deltas = rng.normal(size=(clients, p)).astype(np.float32)
         deltas *= (rng.uniform(0.2, 2.0, size=(clients, 1)) / np.linalg.norm(deltas, axis=1, keepdims=True))
         deltas = deltas.astype(np.float32)
-        rec = _Recorder()
+        rec = Recorder()
         t0 = time.perf_counter()
         accepted = asyncio.run(_one_round(urls, task, deltas, rec))
         version: int | None = None
@@ -193,7 +164,7 @@ def run_load(urls: list[str], token: str, clients: int = 200, dim: int = 64, cla
     return LoadReport(clients=clients, servers=len(urls), params=p, wall_s=round(wall, 3),
                       statuses=dict(rec.statuses), server_errors=sum(v for k, v in rec.statuses.items() if k[0] == "5"),
                       transport_errors=rec.transport,
-                      latency_ms={k: {s: round(v, 2) for s, v in _percentiles(ms).items()} for k, ms in rec.ms.items()},
+                      latency_ms={k: {s: round(v, 2) for s, v in percentiles(ms).items()} for k, ms in rec.ms.items()},
                       accepted=accepted, published_version=version, aggregate_max_error=error, errors=rec.errors[:20])
 
 

@@ -64,6 +64,7 @@ def start_server_process(settings: Settings, port: int | None = None, timeout_s:
         env["EDGEWARD_DATABASE_URL"] = settings.database_url
     if settings.blob_dir:
         env["EDGEWARD_BLOB_DIR"] = str(settings.blob_dir)
+    env["EDGEWARD_MAX_UPLOAD_BYTES"] = str(settings.max_upload_bytes)
     proc = subprocess.Popen([sys.executable, "-m", "edgeward.cli", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
