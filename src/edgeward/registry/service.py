@@ -138,22 +138,33 @@ class Registry:
                 raise RegistryError(f"manifest.json: files.{variant} '{entry.path}': field 'bytes' says "
                                     f"{entry.bytes}, the blob with that sha256 has {size}", 422)
         text = manifest.to_json()
-        row = VersionRow(package_name=name, version=version, manifest=text,
-                         manifest_sha256=hashlib.sha256(text.encode()).hexdigest(),
-                         total_bytes=sum(e.bytes for e in manifest.files.values()))
+        fields = {"package_name": name, "version": version, "manifest": text,
+                  "manifest_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                  "total_bytes": sum(e.bytes for e in manifest.files.values())}
         exists = RegistryError(f"{name}@{version} is already published and can never be overwritten; "
                                f"publish a new version", 409)
-        try:
-            with self.sessions() as s, s.begin():
-                pkg = s.get(PackageRow, name)
-                if pkg is None:
-                    s.add(PackageRow(name=name, task=manifest.task))
-                    s.flush()
-                elif any(v.version == version for v in pkg.versions):
-                    raise exists
-                else:
-                    pkg.task = manifest.task
-                s.add(row)
-        except SQLIntegrityError:  # a concurrent publish of the same version won the race
-            raise exists from None
+        for attempt in range(2):
+            try:
+                with self.sessions() as s, s.begin():
+                    pkg = s.get(PackageRow, name)
+                    if pkg is None:
+                        s.add(PackageRow(name=name, task=manifest.task))
+                        s.flush()
+                    elif any(v.version == version for v in pkg.versions):
+                        raise exists
+                    else:
+                        pkg.task = manifest.task
+                    s.add(VersionRow(**fields))
+                break
+            except SQLIntegrityError:
+                # Either a concurrent publish of this very version won (409), or a concurrent first
+                # publish of another version created the package row first: then try once more.
+                if attempt == 1 or self._has_version(name, version):
+                    raise exists from None
         return self.version(name, version)
+
+    def _has_version(self, name: str, version: str) -> bool:
+        with self.sessions() as s:
+            found = s.scalar(select(VersionRow.id).where(VersionRow.package_name == name,
+                                                         VersionRow.version == version))
+            return found is not None
