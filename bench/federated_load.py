@@ -26,12 +26,12 @@ TOKEN = "load-bench-token"
 def one(servers: int, clients: int, database_url: str | None) -> LoadReport:
     with tempfile.TemporaryDirectory() as tmp:
         if database_url:
-            from edgeward.federated.storage import FederatedBase
-            from edgeward.registry.db import Base, make_engine
+            from sqlalchemy import create_engine
 
-            engine = make_engine(database_url)
-            FederatedBase.metadata.drop_all(engine)
-            Base.metadata.drop_all(engine)
+            from edgeward.migrations import drop_all
+
+            engine = create_engine(database_url)
+            drop_all(engine)
             engine.dispose()
         settings = replace(get_settings(), home=Path(tmp), registry_token=TOKEN, registry_url=None,
                            database_url=database_url, blob_dir=None)

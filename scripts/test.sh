@@ -28,7 +28,7 @@ if [ $# -eq 0 ]; then  # the whole suite: the database-backed tests once more, o
   pg_start
   # only the suites that take a database URL (tests/registry/conftest.py, tests/federated/fedserver.py);
   # the pure ones (aggregators, privacy, protocol, simulate on its own SQLite) would only run again
-  .venv/bin/python -m pytest -q -ra tests/registry tests/federated/test_api.py tests/federated/test_client.py \
+  .venv/bin/python -m pytest -q -ra tests/test_migrations.py tests/registry tests/federated/test_api.py tests/federated/test_client.py \
     tests/federated/test_storage.py tests/federated/test_load.py
   pg_stop
   trap - EXIT

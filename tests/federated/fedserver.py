@@ -27,12 +27,12 @@ Http = TestClient | httpx.Client
 def fed_settings(tmp_path: Path) -> Settings:
     database_url = os.environ.get("EDGEWARD_TEST_DATABASE_URL") or None
     if database_url:  # emptied first, as the registry tests do
-        from edgeward.federated.storage import FederatedBase
-        from edgeward.registry.db import Base, make_engine
+        from sqlalchemy import create_engine
 
-        engine = make_engine(database_url)
-        FederatedBase.metadata.drop_all(engine)
-        Base.metadata.drop_all(engine)
+        from edgeward.migrations import drop_all
+
+        engine = create_engine(database_url)
+        drop_all(engine)  # the app's engine migrates it afresh
         engine.dispose()
     return replace(get_settings(), home=tmp_path / "server-home", registry_token=TOKEN, registry_url=None,
                    database_url=database_url, blob_dir=None)

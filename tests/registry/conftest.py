@@ -52,11 +52,12 @@ def registry_settings(tmp_path: Path) -> Settings:
     """SQLite under a temp home; EDGEWARD_TEST_DATABASE_URL runs the same tests on PostgreSQL (emptied first)."""
     database_url = os.environ.get("EDGEWARD_TEST_DATABASE_URL") or None
     if database_url:
-        from edgeward.registry.db import Base, make_engine
+        from sqlalchemy import create_engine
 
-        engine = make_engine(database_url)
-        Base.metadata.drop_all(engine)
-        Base.metadata.create_all(engine)
+        from edgeward.migrations import drop_all
+
+        engine = create_engine(database_url)
+        drop_all(engine)  # the app's engine migrates it afresh
         engine.dispose()
     return replace(get_settings(), home=tmp_path / "server-home", registry_token=TOKEN, registry_url=None,
                    database_url=database_url, blob_dir=None, max_upload_bytes=UPLOAD_LIMIT)

@@ -122,8 +122,8 @@ class UpdateRow(FederatedBase):
 
 
 def make_engine(url: str) -> Engine:
-    """The registry's engine for ``url`` with the federated tables; SQLite transactions that write
-    begin IMMEDIATE (see the module docstring)."""
+    """The registry's engine for ``url`` (migrated: the federated tables too); SQLite transactions that
+    write begin IMMEDIATE (see the module docstring)."""
     from edgeward.registry.db import make_engine as registry_engine
 
     engine = registry_engine(url)
@@ -138,7 +138,6 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         engine.dispose()  # the pooled connection made before these listeners must not be reused
-    FederatedBase.metadata.create_all(engine)
     return engine
 
 

@@ -64,7 +64,8 @@ class BlobRow(Base):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the schema created; SQLite files get their folder and WAL + a busy timeout."""
+    """An engine on a database at the newest schema (edgeward.migrations: the registry's and the federated
+    coordinator's tables); SQLite files get their folder and WAL + a busy timeout."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict[str, object] = {}
@@ -78,7 +79,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
-    Base.metadata.create_all(engine)
+    from edgeward.migrations import upgrade
+
+    upgrade(engine)
     return engine
 
 
