@@ -93,6 +93,28 @@ def test_single_and_one_thread_backends_agree(harness: OpenedPage, posenet: Task
     assert_same_poses(posenet.estimate_poses(camera, **opts), one["poses"])
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_phone_photos_with_exif_orientation_give_pythons_poses(harness: OpenedPage, posenet: TaskHandle,
+                                                                orientation: int) -> None:
+    """A JPEG as a phone writes it (pixels stored turned, an EXIF tag saying how to view them): both
+    runtimes turn it upright first, so the poses agree — and lie where the upright photo has them."""
+    from skimage import data
+
+    from tests.runtime.orientations import oriented_jpeg
+
+    upright = data.astronaut()[:, 64:448]  # 512 × 384: a wrong turn changes the frame's shape
+    jpeg = oriented_jpeg(upright, orientation)
+    opts = {"max_poses": 1, "score_threshold": 0.3}
+    py = posenet.estimate_poses(jpeg, **opts)
+    js = run_in_page(harness.page, package_url("posenet"), jpeg, js_pose_options(**opts))["poses"]
+    assert py, "the oracle found no pose: the case compares nothing"
+    assert assert_same_poses(py, js) >= 5
+    reference = posenet.estimate_poses(upright, **opts)[0]["keypoints"]
+    nose = next(k for k in py[0]["keypoints"] if k["name"] == "nose")
+    ref = next(k for k in reference if k["name"] == "nose")
+    assert abs(nose["x"] - ref["x"]) < 6 and abs(nose["y"] - ref["y"]) < 6, (orientation, nose, ref)
+
+
 def test_non_image_bytes_give_an_image_error(harness: OpenedPage) -> None:
     with pytest.raises(ImageError, match="ImageError"):
         run_in_page(harness.page, package_url("posenet"), b"this is not an image", {})

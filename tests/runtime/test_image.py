@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +97,20 @@ def test_a_training_folder_refuses_a_bomb(tmp_path: Path) -> None:
     (tmp_path / "big.png").write_bytes(bomb_png())
     with pytest.raises(TrainingError, match=r"big\.png: the image header declares 400 MP"):
         _check_image(tmp_path / "big.png")
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied_like_a_browser(orientation: int) -> None:
+    from skimage import data
+
+    from tests.runtime.orientations import oriented_jpeg
+
+    upright = data.astronaut()[::2, :384]  # 256 × 384: not square, so a wrong rotation changes the shape
+    got = load_image(oriented_jpeg(upright, orientation))
+    assert got.shape == upright.shape
+    # JPEG is lossy (and each orientation stores other pixels), but the picture is the same way up
+    assert np.abs(got.astype(int) - upright.astype(int)).mean() < 4.0
+    if orientation != 1:  # the tag matters: without it the pixels are another picture
+        with Image.open(io.BytesIO(oriented_jpeg(upright, orientation))) as raw:
+            stored = np.asarray(raw.convert("RGB"))
+        assert stored.shape != upright.shape or np.abs(stored.astype(int) - upright.astype(int)).mean() > 20

@@ -1,4 +1,5 @@
-"""Image input: paths, bytes, PIL images or arrays → RGB uint8 [H, W, 3]."""
+"""Image input: paths, bytes, PIL images or arrays → RGB uint8 [H, W, 3], upright (EXIF orientation
+applied, as browsers do), with decompression bombs refused on their header."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from edgeward.errors import ImageError
 
@@ -77,7 +78,10 @@ def load_image(source: ImageInput) -> np.ndarray:
         with Image.open(io.BytesIO(data)) as img:
             check_size(img, name)
             img.load()
-            return _from_pil(img)
+            # a phone photo's EXIF orientation turns it upright, as browsers do (createImageBitmap's
+            # imageOrientation 'from-image'): the same file gives the same pixels in both runtimes
+            upright = ImageOps.exif_transpose(img)
+            return _from_pil(upright)
     except UnidentifiedImageError:
         raise ImageError(f"{name}: not an image (no known image format recognised)") from None
     except Image.DecompressionBombError as err:  # over twice the limit: Pillow's own check, at open
