@@ -97,6 +97,12 @@ class AggregationError(FederatedError):
     """Too few updates for the aggregator and the assumed number of attackers, or malformed update arrays."""
 
 
+class CoordinatorUnavailableError(FederatedError):
+    """The federated coordinator could not be reached (a client keeps its update and tries again)."""
+
+    exit_code = 3
+
+
 class UpdateRefusedError(FederatedError):
     """A client's update is refused before it counts. ``code`` is stable ('shape', 'nan', 'stale', …; the
     table is edgeward.federated.validate.REFUSALS) and ``http_status`` the 4xx the API answers with."""

@@ -36,6 +36,11 @@ export {
   createTrainer, deleteTrainedModel, listTrainedModels, openTrainedModel, publishPackage, RegistryError,
 } from './training.js';
 export { POSE_FEATURE_DIM, POSE_KEYPOINTS, poseFeatures } from './train/pose-features.js';
+export { FederatedClient, joinFederatedTask } from './federated/page.js';
+export {
+  ClientTokenError, CoordinatorUnavailableError, FederatedError, InvalidUpdateError, NotSampledError, RateLimitedError,
+  UpdateConflictError, UpdateRefusedError, UpdateTooLargeError,
+} from './errors.js';
 
 /** @typedef {import('./worker-client.js').LoadOptions} LoadOptions */
 /** @typedef {import('./worker-client.js').ImageSource} ImageSource */

@@ -37,8 +37,19 @@ export class BrowserError extends EdgewardError {}
 export class FederatedError extends EdgewardError {}
 /** Too few updates for the aggregator and the assumed number of attackers, or malformed update arrays. */
 export class AggregationError extends FederatedError {}
-/** A federated update refused before it counts (the coordinator answers a 4xx with a stable `code`). */
-export class UpdateRefusedError extends FederatedError {}
+/** The federated coordinator could not be reached (a client keeps its update and tries again). */
+export class CoordinatorUnavailableError extends FederatedError {}
+/**
+ * A federated update refused before it counts (the coordinator answers a 4xx with a stable `code`:
+ * 'shape', 'nan', 'stale', … as Python's validate.REFUSALS). `code` crosses the worker boundary too.
+ */
+export class UpdateRefusedError extends FederatedError {
+  /** @param {string} message @param {{cause?: unknown, code?: string}} [options] */
+  constructor(message, options = {}) {
+    super(message, options);
+    /** @type {string | null} */ this.code = options.code ?? null;
+  }
+}
 /** The update's header or payload is wrong: dtype, shape, byte length, NaN/Inf, norm (HTTP 422). */
 export class InvalidUpdateError extends UpdateRefusedError {}
 /** The update's payload is larger than the coordinator's byte cap (HTTP 413). */
@@ -60,8 +71,8 @@ export class WorkerError extends EdgewardError {}
 export const ERROR_CLASSES = Object.freeze({
   EdgewardError, ConversionError, ModelFormatError, VerificationError, ManifestError, IntegrityError,
   PackageNotFoundError, TaskError, TrainingError, ImageError, ToolMissingError, BrowserError, DownloadError, WorkerError,
-  FederatedError, AggregationError, UpdateRefusedError, InvalidUpdateError, UpdateTooLargeError, UpdateConflictError,
-  ClientTokenError, NotSampledError, RateLimitedError,
+  FederatedError, AggregationError, CoordinatorUnavailableError, UpdateRefusedError, InvalidUpdateError,
+  UpdateTooLargeError, UpdateConflictError, ClientTokenError, NotSampledError, RateLimitedError,
 });
 
 // Names are set from the table's string keys, not from class names, which a minifier may rename.
@@ -74,12 +85,13 @@ const BUILT_IN = Object.freeze({ Error, TypeError, RangeError, SyntaxError, Refe
 /**
  * An error (or anything thrown) → plain data that survives structured clone.
  * @param {unknown} err
- * @returns {{name: string, message: string, stack: string}}
+ * @returns {{name: string, message: string, stack: string, code?: string}}  code: an UpdateRefusedError's
  */
 export function serializeError(err) {
   if (err && typeof err === 'object') {
-    const e = /** @type {{name?: unknown, message?: unknown, stack?: unknown}} */ (err);
-    return { name: String(e.name || 'Error'), message: String(e.message ?? err), stack: String(e.stack || '') };
+    const e = /** @type {{name?: unknown, message?: unknown, stack?: unknown, code?: unknown}} */ (err);
+    const out = { name: String(e.name || 'Error'), message: String(e.message ?? err), stack: String(e.stack || '') };
+    return typeof e.code === 'string' ? { ...out, code: e.code } : out;
   }
   return { name: 'Error', message: String(err), stack: '' };
 }
@@ -87,7 +99,7 @@ export function serializeError(err) {
 /**
  * {name, message, stack} → an error of the same class (Edgeward's, a built-in, or a DOMException
  * such as AbortError), with the original as `cause` (its `stack` is the worker's stack).
- * @param {{name?: string, message?: string, stack?: string} | null | undefined} data
+ * @param {{name?: string, message?: string, stack?: string, code?: string} | null | undefined} data
  * @returns {Error}
  */
 export function deserializeError(data) {
@@ -95,7 +107,7 @@ export function deserializeError(data) {
   const message = (data && data.message) || 'unknown worker error';
   const cause = Object.assign(new Error(message), { name, stack: (data && data.stack) || '' });
   const Known = ERROR_CLASSES[name] || BUILT_IN[name];
-  if (Known) return new Known(message, { cause });
+  if (Known) return new Known(message, { cause, ...(data?.code ? { code: data.code } : {}) });
   if (typeof DOMException !== 'undefined' && ['AbortError', 'QuotaExceededError', 'NotSupportedError'].includes(name)) {
     return Object.assign(new DOMException(message, name), { cause });
   }

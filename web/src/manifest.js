@@ -131,6 +131,20 @@ export function validateManifest(data, schema, source = MANIFEST_FILE) {
   return value;
 }
 
+/**
+ * `data` checked against `schema` (the subset above; `root` holds the $defs its $refs name), without
+ * the manifest's own cross-field rules: {value (defaults filled in), errors}. The federated protocol's
+ * messages are checked with it (federated/protocol.js).
+ * @param {unknown} data @param {Schema} schema @param {Schema} [root]
+ * @returns {{value: any, errors: string[]}}
+ */
+export function schemaErrors(data, schema, root = schema) {
+  /** @type {string[]} */
+  const errors = [];
+  const value = check(data, schema, [], root, errors);
+  return { value, errors };
+}
+
 const isNull = (v) => v === null || v === undefined;
 
 // pydantic's model validator (manifest_rule_errors in src/edgeward/package/manifest.py), rule by rule.

@@ -24,6 +24,9 @@ export const MSG = Object.freeze({
   EPOCH: 'epoch',       // worker → page {id, record}: an epoch of a running 'fit' ended (an event, not a reply)
   CANCEL: 'cancel',     // page → worker {id}: stop the running request `id` (no reply of its own; that
                         // request rejects with an AbortError); handled at once, not after the queue
+  FEDERATE: 'federate', // page → worker {id, op, ...}: a federated client operation (federated/handlers.js);
+                        // handled at once, not after the queue (a round waits on other clients)
+  FEDERATED: 'federated', // worker → page {id, result}: its reply
 });
 
 export const init = (id, packageUrl, options = {}) => ({ type: MSG.INIT, id, packageUrl, options });
@@ -43,3 +46,5 @@ export const trained = (id, result) => ({ type: MSG.TRAINED, id, result });
 export const epoch = (id, record) => ({ type: MSG.EPOCH, id, record });
 export const cancel = (id) => ({ type: MSG.CANCEL, id });
 export const progress = (id, { file, loaded, total, cached = false }) => ({ type: MSG.PROGRESS, id, file, loaded, total, cached });
+export const federate = (id, op, args = {}) => ({ type: MSG.FEDERATE, id, op, ...args });
+export const federated = (id, result) => ({ type: MSG.FEDERATED, id, result });

@@ -4,6 +4,7 @@
 import { createSession } from './backends.js';
 import { loadModelFile } from './cache.js';
 import { EdgewardError, ImageError, ManifestError, TaskError } from './errors.js';
+import { federatedHandlers } from './federated/handlers.js';
 import { fetchManifest } from './manifest.js';
 import { Preprocessor, toInt32Input } from './preprocess.js';
 import * as protocol from './protocol.js';
@@ -248,8 +249,15 @@ const training = trainingHandlers({
     const { poses } = (await estimateFrame(frame, { ...POSE_ESTIMATE, flipHorizontal: mirrored })).payload;
     return bestPoseFeatures(poses, { flipHorizontal: mirrored, mirrored });
   },
+  // op 'predictPose' (pose bases): the poses of a frame as estimated for training, with the estimate's timings
+  estimatePoses: async (frame, { mirrored }) => {
+    const { payload, timings } = await estimateFrame(frame, { ...POSE_ESTIMATE, flipHorizontal: mirrored });
+    return { poses: payload.poses, timings };
+  },
   post: (message) => self.postMessage(message),
 });
+
+const federated = federatedHandlers();
 
 const handlers = {
   [MSG.INIT]: handleInit, [MSG.ESTIMATE]: handleEstimate, [MSG.DISPOSE]: handleDispose, [MSG.RUN]: handleRun,
@@ -260,6 +268,10 @@ self.onmessage = (event) => {
   const msg = event.data;
   if (msg?.type === MSG.CANCEL) { // at once: the request it names may be the one running
     training.cancel(msg.id);
+    return;
+  }
+  if (msg?.type === MSG.FEDERATE) { // at once, not queued: a round waits on other clients
+    federated.handle(msg).then((reply) => self.postMessage(reply), (err) => self.postMessage(protocol.error(msg.id, err)));
     return;
   }
   queue = queue.then(async () => {

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from edgeward.errors import FederatedError, UpdateRefusedError
+from edgeward.errors import CoordinatorUnavailableError, FederatedError, UpdateRefusedError
 from edgeward.federated.local import read_params, train_local
 from edgeward.federated.privacy import clip
 from edgeward.federated.protocol import (
@@ -42,12 +42,6 @@ UPDATE_HEADER = "X-Edgeward-Update"
 
 Attack = Callable[[np.ndarray], np.ndarray]
 """A Byzantine client's tampering: the honest (unclipped) delta in, what it sends out (simulations only)."""
-
-
-class CoordinatorUnavailableError(FederatedError):
-    """The coordinator could not be reached."""
-
-    exit_code = 3
 
 
 @dataclass(frozen=True)
