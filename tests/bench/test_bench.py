@@ -18,8 +18,9 @@ from edgeward.server.app import BENCH_CONTENT_SECURITY_POLICY, CONTENT_SECURITY_
 from edgeward.server.background import serve_in_thread
 from edgeward.settings import get_settings
 
-CONFIG_IDS = ["python-1", "python-default", "web-wasm-1", "web-wasm-2", "web-webgpu", "tfjs-wasm"]
-LIVE_IDS = ["live-edgeward-wasm-1", "live-edgeward-wasm-2-serial", "live-edgeward-wasm-2", "live-tfjs-posenet"]
+CONFIG_IDS = ["python-1", "python-default", "web-wasm-1", "web-wasm-2", "web-webgpu", "tfjs-wasm", "tfjs-wasm-equal"]
+LIVE_IDS = ["live-edgeward-wasm-1", "live-edgeward-wasm-2-serial", "live-edgeward-wasm-2", "live-tfjs-posenet",
+            "live-tfjs-posenet-equal"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TINY_LIVE = LiveOptions(frames=4, long_task_frames=2, min_seconds=0, warmup=1)
 
@@ -50,13 +51,21 @@ def test_report_is_well_formed(report: dict[str, Any], tmp_path: Path) -> None:
     n = max(2, report["machine"]["hardware_concurrency"])
     assert ids == [i.replace("web-wasm-2", f"web-wasm-{n}") for i in CONFIG_IDS]
     by_id = {c["id"]: c for c in report["configs"]}
-    for cid in ("python-1", "python-default", "web-wasm-1", f"web-wasm-{n}", "tfjs-wasm"):
+    for cid in ("python-1", "python-default", "web-wasm-1", f"web-wasm-{n}", "tfjs-wasm", "tfjs-wasm-equal"):
         assert by_id[cid]["status"] == "ok", by_id[cid]
         _positive_ms(by_id[cid])
     for cid in ("python-1", "python-default", "web-wasm-1", f"web-wasm-{n}"):  # the Edgeward runtime: frames too
         assert by_id[cid]["e2e_ms"]["n"] == 2
     assert by_id["tfjs-wasm"]["e2e_ms"] is None and by_id["tfjs-wasm"]["threads"] >= 1
     assert by_id["web-wasm-1"]["threads"] == 1 and by_id[f"web-wasm-{n}"]["threads"] == n
+    # TF.js at Edgeward's thread count: the page reports twice the cores, TF.js then takes n threads
+    assert by_id["tfjs-wasm-equal"]["threads"] == n and by_id["tfjs-wasm-equal"]["threads_asked"] == n
+    versus = [(r["versus"], r["edgeward"], r["tfjs"]) for r in report["raw_ratio"]]
+    t = by_id["tfjs-wasm"]["threads"]
+    assert versus == [("as users get it", f"web-wasm-{n}", "tfjs-wasm"),
+                      ("at equal threads", f"web-wasm-{t}", "tfjs-wasm"),
+                      ("at equal threads", f"web-wasm-{n}", "tfjs-wasm-equal")]
+    assert all(r["ratio"] > 0 for r in report["raw_ratio"])
     gpu = by_id["web-webgpu"]
     assert gpu["status"] in ("ok", "unavailable", "error") and (gpu["status"] == "ok" or gpu["reason"])
 
@@ -65,7 +74,9 @@ def test_report_is_well_formed(report: dict[str, Any], tmp_path: Path) -> None:
     table = paths["markdown"].read_text()
     n_live = len(report["live"]["configs"])
     assert table.count("\n| ") == 1 + len(report["configs"]) + 1 + n_live and "Inference p50 ms" in table
-    assert "## Live video" in table and "Live throughput Edgeward / TF.js pipeline" in table
+    assert "## Live video" in table and "Live throughput Edgeward / TF.js pipeline, as users get it" in table
+    assert "Raw inference speed Edgeward / TF.js, at equal threads" in table
+    assert "Live throughput Edgeward / TF.js pipeline, at equal threads" in table
     assert paths["png"].read_bytes()[:8] == PNG_MAGIC and paths["png"].stat().st_size > 5_000
 
 
@@ -97,6 +108,8 @@ def test_live_video_section_is_well_formed(report: dict[str, Any]) -> None:
         assert c["threads"] == (1 if cid.endswith("-1") else n) and c["heap"]["worker"]["before"]["used"] > 0
         assert c["still_vs_python"]["mean_px"] < 1.5
         assert c["worker_timings_ms"]["inferenceMs"] > 0  # the worker's own breakdown of a frame
+    equal = by_id["live-tfjs-posenet-equal"]
+    assert equal["threads"] == n and equal["threads_asked"] == 2 * n  # the page reported 2n cores
     tfjs = by_id["live-tfjs-posenet"]
     assert tfjs["threads"] >= 1 and tfjs["threads_asked"] == report["machine"]["hardware_concurrency"]
     assert tfjs["heap"]["worker"] is None and tfjs["worker_timings_ms"] is None
@@ -106,8 +119,10 @@ def test_live_video_section_is_well_formed(report: dict[str, Any]) -> None:
     assert tfjs["tfjs"]["tensors_after"] == tfjs["tfjs"]["tensors_before"]  # no tensor leak in the loop
     # the shim maps the graph's outputs right: TF.js's own pipeline lands on Python's keypoints (its resize differs)
     assert tfjs["still_vs_python"]["mean_px"] < 10
-    assert [r["edgeward"] for r in live["throughput_ratio"]] == edgeward_ids
-    assert all(r["ratio"] > 0 and r["tfjs"] == "live-tfjs-posenet" for r in live["throughput_ratio"])
+    assert [(r["versus"], r["edgeward"], r["tfjs"]) for r in live["throughput_ratio"]] == [
+        *(("as users get it", e, "live-tfjs-posenet") for e in edgeward_ids),
+        *(("at equal threads", e, "live-tfjs-posenet-equal") for e in edgeward_ids[1:])]
+    assert all(r["ratio"] > 0 for r in live["throughput_ratio"])
 
 
 def test_report_without_browser_writes_files(posenet_dir: Path, tmp_path: Path) -> None:
@@ -154,7 +169,7 @@ def test_live_helpers() -> None:
                 "poses_per_second": 9.0},
                {"id": "live-tfjs-posenet", "label": "T", "runtime": "TF.js", "status": "ok", "poses_per_second": 6.0}]
     assert throughput_ratios(configs) == [{"edgeward": "live-edgeward-wasm-2", "tfjs": "live-tfjs-posenet",
-                                           "label": "E2", "ratio": 1.5}]
+                                           "versus": "as users get it", "label": "E2", "ratio": 1.5}]
     assert throughput_ratios(configs[:1]) == []
     with pytest.raises(EdgewardError, match="--video-frames"):
         LiveOptions(frames=0).check()

@@ -220,6 +220,9 @@ def browser_configs(model: TaskHandle, image: Path, runs: int, warmup: int, prog
                 [tfjs_url, _tfjs_shape(manifest), runs, warmup, threads_n])
             add(_from_browser("tfjs-wasm", "Chromium TF.js WASM (original model, raw inference)",
                               "TF.js", "wasm", threads_n, r))
+            if threads_n > 1 and tfjs_url:  # TF.js at Edgeward's thread count: a fresh page (fixed at init)
+                progress(f"browser: TF.js WASM, original model, {threads_n} threads")
+                add(_tfjs_equal_threads(context, base, tfjs_url, _tfjs_shape(manifest), runs, warmup, threads_n))
         info["page_errors"] = errors
         page.close()
         section = None
@@ -234,6 +237,52 @@ def browser_configs(model: TaskHandle, image: Path, runs: int, warmup: int, prog
                 done.append(c)
             section = live_section(done + skipped, live)
     return configs, info, section
+
+
+def _tfjs_equal_threads(context: Any, base: str, tfjs_url: str, shape: list[int], runs: int, warmup: int,
+                        threads: int) -> dict[str, Any]:
+    """TF.js raw inference with ``threads`` threads, in a page reporting twice as many cores (TF.js caps
+    itself at half): what a TF.js user gets on a machine with twice this one's cores."""
+    from edgeward.bench.live import report_cores_script
+
+    cores = 2 * threads
+    label = f"Chromium TF.js WASM (original model, raw inference), page reporting {cores} cores"
+    page = context.new_page()
+    try:
+        page.add_init_script(report_cores_script(cores))
+        page.goto(base + BENCH_PATH)
+        page.wait_for_function("() => document.body.dataset.status === 'ready'", timeout=30_000)
+        r = page.evaluate(f"async ([u, s, n, w, t]) => {TIMEOUT_JS}(window.edgewardBench.tfjs(u, s, n, w, t))",
+                          [tfjs_url, shape, runs, warmup, threads])
+    finally:
+        page.close()
+    c = _from_browser("tfjs-wasm-equal", label, "TF.js", "wasm", threads, r)
+    if c["status"] == "ok" and c["threads"] != threads:
+        return _config("tfjs-wasm-equal", label, "TF.js", "wasm", threads, status="unavailable",
+                       reason=f"TF.js used {c['threads']} thread(s) though the page reported {cores} cores")
+    return c
+
+
+def raw_ratios(configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Raw inference speed Edgeward / TF.js (TF.js p50 ÷ Edgeward p50: above 1, Edgeward is faster):
+    Edgeward with the most threads against TF.js as users get it, and each TF.js configuration against
+    the Edgeward WASM configuration with the same thread count."""
+    ok = {c["id"]: c for c in configs if c["status"] == "ok" and c.get("inference_ms")}
+    web = {c["threads"]: c for cid, c in ok.items() if cid.startswith("web-wasm-")}
+    out = []
+
+    def ratio(e: dict[str, Any], t: dict[str, Any], versus: str) -> dict[str, Any]:
+        return {"edgeward": e["id"], "tfjs": t["id"], "versus": versus, "edgeward_threads": e["threads"],
+                "tfjs_threads": t["threads"], "ratio": round(t["inference_ms"]["p50"] / e["inference_ms"]["p50"], 2)}
+
+    users = ok.get("tfjs-wasm")
+    if users and web:
+        out.append(ratio(web[max(web)], users, "as users get it"))
+    for tid in ("tfjs-wasm", "tfjs-wasm-equal"):
+        t = ok.get(tid)
+        if t and t["threads"] in web:
+            out.append(ratio(web[t["threads"]], t, "at equal threads"))
+    return out
 
 
 def _versions() -> dict[str, str | None]:
@@ -296,5 +345,6 @@ def run_bench(package: str, runs: int = 30, warmup: int = 3, image: Path | None 
         "versions": _versions(),
         "page_errors": info.get("page_errors", []),
         "configs": configs,
+        "raw_ratio": raw_ratios(configs),
         "live": live_report,
     }

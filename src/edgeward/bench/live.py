@@ -162,6 +162,16 @@ class LiveTarget:
     kind: str  # 'edgeward' | 'tfjs-posenet'
     options: dict[str, Any]
     threads: int | None
+    report_cores: int | None = None
+    """Make the page report this many logical cores (report_cores_script); None: the machine's."""
+
+
+def report_cores_script(cores: int) -> str:
+    """A page init script: navigator.hardwareConcurrency answers ``cores``. TF.js's WASM backend uses at
+    most half the cores a page reports, so a page reporting 2N cores lets it run N threads — TF.js as it
+    runs on a machine with twice the cores, at the same thread count as Edgeward here."""
+    return ("Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', "
+            f"{{get: () => {int(cores)}, configurable: true}});")
 
 
 def live_targets(manifest: Manifest, threads_n: int, tfjs_model_url: str | None,
@@ -189,9 +199,11 @@ def live_targets(manifest: Manifest, threads_n: int, tfjs_model_url: str | None,
         skipped.append(_live_config("live-tfjs-posenet", label, "TF.js", None, status="unavailable",
                                     reason="the package has no original TF.js model"))
     else:
-        targets.append(LiveTarget("live-tfjs-posenet", label, "TF.js", "tfjs-posenet",
-                                  _tfjs_posenet_options(post, list(pre.size), tfjs_model_url, model_json),
-                                  threads_n))
+        options = _tfjs_posenet_options(post, list(pre.size), tfjs_model_url, model_json)
+        targets.append(LiveTarget("live-tfjs-posenet", label, "TF.js", "tfjs-posenet", options, threads_n))
+        if threads_n > 1:
+            targets.append(LiveTarget("live-tfjs-posenet-equal", f"{label}, page reporting {2 * threads_n} cores",
+                                      "TF.js", "tfjs-posenet", options, threads_n, report_cores=2 * threads_n))
     return targets, skipped
 
 
@@ -211,6 +223,8 @@ def run_live_target(context: Any, base: str, target: LiveTarget, still: bytes,
     from edgeward.bench.harness import stats
 
     page = context.new_page()
+    if target.report_cores:
+        page.add_init_script(report_cores_script(target.report_cores))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
@@ -277,13 +291,19 @@ def run_live_target(context: Any, base: str, target: LiveTarget, still: bytes,
 
 
 def throughput_ratios(configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Live poses per second of each Edgeward configuration over the TF.js pipeline's, from the same run."""
-    tfjs = next((c for c in configs if c["id"] == "live-tfjs-posenet" and c["status"] == "ok"), None)
-    if tfjs is None or not tfjs["poses_per_second"]:
-        return []
-    return [{"edgeward": c["id"], "tfjs": tfjs["id"], "label": c["label"],
-             "ratio": round(c["poses_per_second"] / tfjs["poses_per_second"], 2)}
-            for c in configs if c["runtime"] != "TF.js" and c["status"] == "ok" and c["poses_per_second"]]
+    """Live poses per second of Edgeward over the TF.js pipeline's, from the same run: every Edgeward
+    configuration over TF.js as users get it ('live-tfjs-posenet'), and the Edgeward configurations with
+    TF.js's thread count over TF.js at equal threads ('live-tfjs-posenet-equal', when it ran)."""
+    ratios = []
+    for tid, versus in (("live-tfjs-posenet", "as users get it"), ("live-tfjs-posenet-equal", "at equal threads")):
+        tfjs = next((c for c in configs if c["id"] == tid and c["status"] == "ok"), None)
+        if tfjs is None or not tfjs["poses_per_second"]:
+            continue
+        ratios += [{"edgeward": c["id"], "tfjs": tid, "versus": versus, "label": c["label"],
+                    "ratio": round(c["poses_per_second"] / tfjs["poses_per_second"], 2)}
+                   for c in configs if c["runtime"] != "TF.js" and c["status"] == "ok" and c["poses_per_second"]
+                   and (tid == "live-tfjs-posenet" or c.get("threads") == tfjs.get("threads"))]
+    return ratios
 
 
 def live_section(configs: list[dict[str, Any]], opts: LiveOptions) -> dict[str, Any]:
