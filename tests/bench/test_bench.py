@@ -19,7 +19,8 @@ from edgeward.server.background import serve_in_thread
 from edgeward.settings import get_settings
 
 CONFIG_IDS = ["python-1", "python-default", "web-wasm-1", "web-wasm-2", "web-webgpu", "tfjs-wasm", "tfjs-wasm-equal"]
-LIVE_IDS = ["live-edgeward-wasm-1", "live-edgeward-wasm-2-serial", "live-edgeward-wasm-2", "live-tfjs-posenet",
+LIVE_IDS = ["live-edgeward-wasm-1", "live-edgeward-wasm-2-serial", "live-edgeward-wasm-2-eager", "live-edgeward-wasm-2",
+            "live-tfjs-posenet",
             "live-tfjs-posenet-equal"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TINY_LIVE = LiveOptions(frames=4, long_task_frames=2, min_seconds=0, warmup=1)
@@ -102,7 +103,7 @@ def test_live_video_section_is_well_formed(report: dict[str, Any]) -> None:
         still = c["still_vs_python"]
         assert still is not None and still["keypoints"] > 0 and still["mean_px"] >= 0
     by_id = {c["id"]: c for c in live["configs"]}
-    edgeward_ids = [f"live-edgeward-wasm-{t}" for t in (1, f"{n}-serial", n)]
+    edgeward_ids = [f"live-edgeward-wasm-{t}" for t in (1, f"{n}-serial", f"{n}-eager", n)]
     for cid in edgeward_ids:  # the Edgeward runtime: its worker's heap too, and the public API gives Python's keypoints
         c = by_id[cid]
         assert c["threads"] == (1 if cid.endswith("-1") else n) and c["heap"]["worker"]["before"]["used"] > 0

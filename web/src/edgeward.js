@@ -24,7 +24,7 @@ export { DEFAULT_CLASSIFY_OPTIONS } from './tasks/classify.js';
 export { DEFAULT_DETECT_OPTIONS } from './tasks/detect.js';
 export { DEFAULT_POSE_OPTIONS } from './tasks/pose.js';
 export { DEFAULT_ROI_OPTIONS, nextRoi } from './tasks/roi.js';
-export { DEFAULT_IN_FLIGHT, runVideoLoop } from './video-loop.js';
+export { DEFAULT_IN_FLIGHT, runVideoLoop, START_MODES } from './video-loop.js';
 export { clearCachedModels, listCachedModels, requestPersistentStorage } from './cache.js';
 export {
   BrowserError, ConversionError, DownloadError, EdgewardError, ImageError, IntegrityError, ManifestError,
@@ -83,14 +83,16 @@ async function estimateOn(handle, rpc, source, options) {
  * handle.track(video, onResult, options): estimate continuously on a playing <video> (webcam or
  * file) with the pipelined, frame-dropping loop of video-loop.js. `onResult(result, frame)` gets
  * each result in order, with frame = {width, height, roi, timings, latencyMs (capture → result)}. Options: the task's own
- * (e.g. maxPoses), `inFlight` (default 2; 1 = lowest latency), `onError(err)` (default: the loop
+ * (e.g. maxPoses), `inFlight` (default 2; 1 = the worker idles while a frame is captured), `start`
+ * ('just-in-time', the default: with two in flight the next frame is captured as the running inference
+ * ends, so results are about one inference old; 'eager': captured at once, one inference older), `onError(err)` (default: the loop
  * stops and the error is logged), and for pose packages `roi` (default false): estimate each frame on
  * a crop around the previous frame's pose (tasks/roi.js) — for video only. Returns
  * {stop(), stats: {frames, dropped}}.
  */
 function trackOn(handle, rpc, normalize, pick, video, onResult, options = {}) {
   handle.checkOpen();
-  const { inFlight, onError, roi: useRoi = false, ...taskOptions } = options;
+  const { inFlight, start, onError, roi: useRoi = false, ...taskOptions } = options;
   const opts = normalize(taskOptions);
   const roiOptions = useRoi === true ? {} : useRoi;
   if (roiOptions && handle.manifest.task !== 'pose') throw new RangeError('the roi option is for pose packages');
@@ -101,6 +103,7 @@ function trackOn(handle, rpc, normalize, pick, video, onResult, options = {}) {
   const fail = onError ?? ((err) => { stopped = true; loop?.stop(); console.warn('[edgeward] track() stopped:', err); });
   loop = runVideoLoop(video, {
     inFlight,
+    start,
     ready: () => !handle.disposed,
     onDrop: () => { stats.dropped += 1; },
     onError: fail,

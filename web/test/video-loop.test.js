@@ -37,7 +37,7 @@ for (const inFlight of [1, 2]) {
     let dropped = 0;
     const errors = [];
     const loop = runVideoLoop(video, {
-      inFlight, run: runs.run, onDrop: () => { dropped += 1; }, onError: (e) => errors.push(e.message),
+      inFlight, start: 'eager', run: runs.run, onDrop: () => { dropped += 1; }, onError: (e) => errors.push(e.message),
     });
     for (let i = 0; i < 6; i++) await frame(); // 6 frames while nothing finishes
     assert.deepEqual({ runs: runs.runs, dropped, inFlight: loop.inFlight }, { runs: inFlight, dropped: 6 - inFlight, inFlight });
@@ -110,3 +110,70 @@ for (const bad of [0, -1, 1.5, '2', null]) {
       { name: 'RangeError', message: `inFlight must be an integer >= 1, got ${bad}` });
   });
 }
+
+/** A fake clock and video: frames every `interval` ms; runs that take `service` ms of worker time each. */
+function timedLoop({ start, interval = 33, service = 100, inFlight = 2 }) {
+  let t = 0;
+  const { video, frame } = fakeVideo();
+  const runs = [];
+  let busyUntil = 0; // one worker: runs are served one after another
+  const loop = runVideoLoop(video, {
+    inFlight, start, now: () => t,
+    run: () => {
+      const started = t;
+      const end = Math.max(started, busyUntil) + service;
+      busyUntil = end;
+      return new Promise((resolve) => runs.push({ started, end, resolve }));
+    },
+  });
+  // events in time order: a result at its run's end (a worker replies at once), a frame every `interval`
+  const advance = async (ms) => {
+    const target = t + ms;
+    let nextFrame = Math.floor(t / interval) * interval + interval;
+    while (t < target) {
+      const pending = runs.filter((r) => !r.done);
+      const nextEnd = Math.min(...pending.map((r) => r.end));
+      if (nextEnd <= nextFrame) {
+        t = nextEnd;
+        for (const r of pending) if (r.end <= t) { r.done = true; r.resolve(); }
+        await tick();
+      } else {
+        t = nextFrame;
+        nextFrame += interval;
+        await frame();
+      }
+    }
+  };
+  return { loop, runs, advance };
+}
+
+test('just in time: the same throughput as eager, each result about one inference after its frame', async () => {
+  const latency = {};
+  const throughput = {};
+  for (const start of ['eager', 'just-in-time']) {
+    const { loop, runs, advance } = timedLoop({ start });
+    await advance(5000);
+    loop.stop();
+    const done = runs.filter((r) => r.done).slice(5); // after the averages settle
+    latency[start] = done.reduce((a, r) => a + (r.end - r.started), 0) / done.length;
+    throughput[start] = done.length;
+  }
+  // eager: a frame waits behind the running inference (≈ 2 inferences); just in time: ≈ 1 (+ < 1 frame)
+  assert.ok(latency.eager > 180, JSON.stringify(latency));
+  assert.ok(latency['just-in-time'] < 100 + 2 * 33, JSON.stringify(latency));
+  assert.ok(throughput['just-in-time'] >= throughput.eager - 2, JSON.stringify(throughput));
+});
+
+test('just in time learns the service time and the frame interval', async () => {
+  const { loop, advance } = timedLoop({ start: 'just-in-time', interval: 20, service: 70 });
+  assert.deepEqual(loop.estimates, { serviceMs: null, frameIntervalMs: null });
+  await advance(2000);
+  loop.stop();
+  assert.ok(Math.abs(loop.estimates.frameIntervalMs - 20) < 1, JSON.stringify(loop.estimates));
+  assert.ok(Math.abs(loop.estimates.serviceMs - 70) < 15, JSON.stringify(loop.estimates));
+});
+
+test('an unknown start mode is a RangeError', () => {
+  assert.throws(() => runVideoLoop({}, { run: () => {}, start: 'later' }),
+    { name: 'RangeError', message: 'start must be one of just-in-time, eager, got later' });
+});

@@ -4,9 +4,10 @@ Chromium plays a .y4m clip of real photos (640×480, 30 fps: faster than the mod
 into a ``<video>``. Each configuration runs in a fresh page (web/apps/bench/live.html) the way an app
 runs: on every video frame, one estimate unless one is in flight (frames are dropped, never queued).
 
-- **Edgeward**: ``createPoseDetector(url, {backend: 'wasm', numThreads}).track(video, cb, {inFlight})``,
-  the runtime's own video loop: 1 thread and N threads pipelined (two frames in flight, the default),
-  and N threads with one frame in flight (no pipelining), to show what pipelining buys. The runtime's
+- **Edgeward**: ``createPoseDetector(url, {backend: 'wasm', numThreads}).track(video, cb, {inFlight, start})``,
+  the runtime's own video loop: 1 thread and N threads pipelined (two frames in flight, the next one
+  captured just in time: the default), N threads with the next frame captured at once ('eager': the
+  same throughput, one inference more latency), and N threads with one frame in flight (no pipelining). The runtime's
   worker does capture conversion, pre-processing, inference and decoding.
 - **TF.js PoseNet pipeline**: ``@tensorflow-models/posenet`` on tfjs-backend-wasm, threads set to
   ``navigator.hardwareConcurrency`` (TF.js caps it; the count it really uses is reported), loading the
@@ -178,15 +179,17 @@ def live_targets(manifest: Manifest, threads_n: int, tfjs_model_url: str | None,
                  model_json: Path | None) -> tuple[list[LiveTarget], list[dict[str, Any]]]:
     """The live configurations to run, and those that cannot run here (as report entries)."""
     pkg_url = f"/models/{manifest.name}/{manifest.version}/"
-    def edgeward(t: int, in_flight: int) -> LiveTarget:
+    def edgeward(t: int, in_flight: int, start: str = "just-in-time") -> LiveTarget:
         serial = in_flight == 1
-        return LiveTarget(f"live-edgeward-wasm-{t}{'-serial' if serial else ''}",
-                          f"Edgeward runtime, WASM {t} thread{'s' if t > 1 else ''}"
-                          f"{', one frame in flight' if serial else ''}",
+        eager = start == "eager" and not serial
+        mode = ", one frame in flight" if serial else ", next frame captured at once" if eager else ""
+        return LiveTarget(f"live-edgeward-wasm-{t}{'-serial' if serial else ''}{'-eager' if eager else ''}",
+                          f"Edgeward runtime, WASM {t} thread{'s' if t > 1 else ''}{mode}",
                           "onnxruntime-web (Edgeward)", "edgeward",
-                          {"packageUrl": pkg_url, "numThreads": t, "inFlight": in_flight}, t)
+                          {"packageUrl": pkg_url, "numThreads": t, "inFlight": in_flight, "start": start}, t)
 
-    many = [edgeward(threads_n, 1), edgeward(threads_n, 2)] if threads_n > 1 else [edgeward(1, 1)]
+    many = [edgeward(threads_n, 1), edgeward(threads_n, 2, "eager"), edgeward(threads_n, 2)] if threads_n > 1 \
+        else [edgeward(1, 1)]
     targets = [edgeward(1, 2), *many]
     skipped: list[dict[str, Any]] = []
     label = "TF.js PoseNet pipeline (@tensorflow-models/posenet, WASM)"

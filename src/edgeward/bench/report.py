@@ -126,7 +126,8 @@ def live_markdown(live: dict[str, Any]) -> list[str]:
                       f"{c['e2e_ms']['mean']:.1f} ms (the rest: frame capture, transfer, messages, waiting)."]
     tfjs = next((c for c in live["configs"] if c.get("tfjs")), None)
     lines += ["", "Poses/s: estimates finished per second of a frame-dropping loop (Edgeward: its own "
-              "`track()` loop, with two frames in flight unless the row says one; TF.js: on each video frame "
+              "`track()` loop, with two frames in flight unless the row says one, the next frame captured just in "
+              "time — as the running inference is due to end — unless the row says at once; TF.js: on each video frame "
               "one estimate unless one is in flight). Frame: capture of the video frame → pixels → "
               "pre-processing → inference → decoding → poses on the main thread (with two in flight this "
               "includes the wait behind the frame being inferred: pipelining trades latency for "

@@ -112,7 +112,7 @@ async function stillCanvas(bytes) {
   return canvas;
 }
 
-async function edgewardPipeline({ packageUrl, numThreads, inFlight, stillBytes }) {
+async function edgewardPipeline({ packageUrl, numThreads, inFlight, start, stillBytes }) {
   const t0 = performance.now();
   const detector = await edgeward.createPoseDetector(packageUrl, { backend: 'wasm', numThreads });
   const loadMs = performance.now() - t0;
@@ -134,7 +134,7 @@ async function edgewardPipeline({ packageUrl, numThreads, inFlight, stillBytes }
       for (const [k, v] of Object.entries(frame.timings || {})) if (Number.isFinite(v)) sums[k] = (sums[k] || 0) + v;
       n += 1;
       onResult(result, frame.latencyMs);
-    }, { inFlight, onError }),
+    }, { inFlight, start, onError }),
     found: (result) => result.length > 0, // single pose (maxPoses 1), score >= 0.5 (the defaults)
     resetTimings: () => { for (const k of Object.keys(sums)) delete sums[k]; n = 0; },
     meanTimings: () => Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])),
