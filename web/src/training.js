@@ -3,6 +3,7 @@
 //   const trainer = await createTrainer('/models/efficientnet-lite0/latest/');   // or null: feature vectors
 //   await trainer.addExample(videoOrImageOrBlob, 'thumbs up');    // features: the base's embedding
 //   await trainer.predict(video);                                  // KNN until trained, then the head
+//   const {pose, features, classes} = await trainer.predictPose(video);  // a pose base: skeleton + classes
 //   const report = await trainer.train({head: 'mlp', epochs: 10, onEpochEnd: (r) => draw(r)});
 //   trainer.cancel();                                              // stops a running train() within one batch
 //   const pkg = await trainer.export({name: 'my-model', version: '1.0.0'});  // a model package, made here
@@ -121,6 +122,18 @@ export async function createTrainer(baseUrl = null, options = {}) {
     async predict(source, { topK = 3, mirrored = false } = {}) {
       const [args, transfer] = await input(source, mirrored);
       return (await call('predict', { ...args, topK }, transfer)).classes;
+    },
+    /**
+     * A trainer on a pose package: one frame's best pose and its classes in one round trip (a live pose
+     * app draws the skeleton and shows the class from the same estimate). Resolves {pose (null: nobody;
+     * as estimated, x flipped when `mirrored`), features (Float32Array, null when the pose is not confident
+     * enough: `reason` says why), classes ([] without features or without an example / trained head),
+     * trained, timings}. addExample(features, label) records that frame as an example.
+     * @param {unknown} source @param {{topK?: number, mirrored?: boolean}} [options]
+     */
+    async predictPose(source, { topK = 3, mirrored = false } = {}) {
+      const [args, transfer] = await input(source, mirrored);
+      return call('predictPose', { ...args, topK }, transfer);
     },
     /**
      * Train on the examples: {head: 'knn' | 'linear' | 'mlp', epochs, batchSize, learningRate, optimizer,

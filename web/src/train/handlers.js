@@ -5,7 +5,7 @@
 import { TaskError, TrainingError } from '../errors.js';
 import * as protocol from '../protocol.js';
 import { exportPackage } from './package.js';
-import { POSE_FEATURE_DIM } from './pose-features.js';
+import { bestPoseFeatures, POSE_FEATURE_DIM } from './pose-features.js';
 import { restoreHead } from './restore.js';
 import { Trainer } from './trainer.js';
 
@@ -46,12 +46,14 @@ function baseDim(manifest) {
 
 /**
  * @param {{base: () => any, embed: (frame: any, options: {mirrored: boolean}) => Promise<Float32Array>,
+ *   estimatePoses?: (frame: any, options: {mirrored: boolean}) => Promise<{poses: any[], timings: object}>,
  *   post: (message: object) => void}} io
  *   base(): the base package's manifest (null: feature vectors only); embed(frame, {mirrored}): the base's
  *   features of a frame — its embedding, or a pose base's pose features (`mirrored`: the frame is a mirror
- *   picture of its subject, train/pose-features.js)
+ *   picture of its subject, train/pose-features.js); estimatePoses(frame, {mirrored}): a pose base's poses
+ *   of a frame, estimated as for training (op 'predictPose')
  */
-export function trainingHandlers({ base, embed, post }) {
+export function trainingHandlers({ base, embed, estimatePoses, post }) {
   /** @type {Trainer | null} */ let trainer = null;
   const running = new Map(); // fit request id → {aborted}
   const pause = yieldingPause();
@@ -89,6 +91,26 @@ export function trainingHandlers({ base, embed, post }) {
     renameClass: (msg) => { need().renameLabel(msg.from, msg.to); return { counts: need().counts() }; },
     removeClass: (msg) => { need().removeLabel(msg.label); return { counts: need().counts(), trained: Boolean(need().head) }; },
     predict: async (msg) => ({ classes: need().predict(await features(msg), msg.topK ?? 3), trained: Boolean(need().head) }),
+    // A pose base's reading of one frame in one round trip: its best pose (null: nobody), that pose's
+    // features (null when it is not confident enough to learn from: `reason` says why) and, when there is
+    // something to predict with (an example or a trained head), its top classes — else [].
+    predictPose: async (msg) => {
+      const t = need();
+      if (base()?.task !== 'pose' || !estimatePoses) throw new TaskError('predictPose needs a trainer on a pose package (PoseNet, MoveNet)');
+      if (!msg.frame) throw new TypeError('predictPose takes an image / video frame');
+      const mirrored = Boolean(msg.mirrored);
+      const { poses, timings } = await estimatePoses(msg.frame, { mirrored });
+      let features = null;
+      let reason = null;
+      try {
+        features = bestPoseFeatures(poses, { flipHorizontal: mirrored, mirrored });
+      } catch (err) {
+        if (!(err instanceof TrainingError)) throw err;
+        reason = err.message;
+      }
+      const classes = features && (t.head || t.examples.size) ? t.predict(features, msg.topK ?? 3) : [];
+      return { pose: poses[0] ?? null, features, reason, classes, trained: Boolean(t.head), timings };
+    },
     fit: async (msg) => {
       const signal = { aborted: false };
       running.set(msg.id, signal);

@@ -1,0 +1,58 @@
+// Offline use of a demo app (a PWA), as the playground does it: the app folder's service worker (its
+// sw.js on kit/sw-shell.js) keeps the app, the kit, the runtime and onnxruntime-web; kit/ort-sw.js answers
+// onnxruntime-web's pthread worker scripts (matched by their own URL, outside the app's scope); model
+// bytes live in the runtime's verified cache. The page asks its service worker for what else it needs
+// offline (the model's manifest, the model index, its own data files). ?sw=0 turns it off. Id: #offline.
+// (The classifier trainer and the try-on keep copies of this as their own offline.js.)
+
+import { $ } from './page.js';
+import { activated } from './service-workers.js';
+
+/**
+ * Ask `registration`'s active service worker to keep `urls`; an Error lists those it could not store.
+ * @param {ServiceWorkerRegistration} registration @param {string[]} urls
+ */
+export async function keepOffline(registration, urls) {
+  const reply = await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (e) => resolve(e.data);
+    registration.active.postMessage({ type: 'cache-urls', urls }, [channel.port2]);
+  });
+  if (reply.failed.length) throw new Error(reply.failed.map((f) => `${f.url}: ${f.reason}`).join('; '));
+}
+
+/** The manifest.json URL of the package folder `modelUrl`. @param {string} modelUrl */
+export const manifestUrl = (modelUrl) => new URL('manifest.json', new URL(modelUrl, location.href)).href;
+
+/**
+ * Register the app's service workers and have them keep the package at `modelUrl` (its manifest), the
+ * model index and `keep` (more URLs). Sets state.offlineReady, or state.offlineError (the app works on,
+ * online only); resolves the registration (null when off or unavailable).
+ * @param {{offlineReady: boolean, offlineError: string | null}} state
+ * @param {{modelUrl: string, keep?: string[], tag: string}} options  tag: the app, in console warnings
+ * @returns {Promise<ServiceWorkerRegistration | null>}
+ */
+export async function setUpOffline(state, { modelUrl, keep = [], tag }) {
+  if (!('serviceWorker' in navigator) || new URLSearchParams(location.search).get('sw') === '0') {
+    $('offline').textContent = 'off';
+    return null;
+  }
+  try {
+    const sw = { type: 'classic', updateViaCache: 'none' };
+    await navigator.serviceWorker.register('./sw.js', { scope: './', ...sw });
+    const ortRegistration = await navigator.serviceWorker.register('/apps/kit/ort-sw.js', { scope: '/vendor/onnxruntime-web/', ...sw });
+    const registration = await navigator.serviceWorker.ready;
+    await activated(ortRegistration);
+    const extra = keep.map((u) => new URL(u, location.href).href);
+    await keepOffline(registration, [manifestUrl(modelUrl), new URL('/models/index.json', location.href).href, ...extra]);
+    state.offlineReady = true;
+    $('offline').textContent = 'ready';
+    return registration;
+  } catch (err) {
+    state.offlineError = String(err.message || err);
+    $('offline').textContent = 'unavailable';
+    $('offline').title = state.offlineError;
+    console.warn(`[${tag}] offline mode unavailable:`, err);
+    return null;
+  }
+}
