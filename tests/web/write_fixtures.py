@@ -375,7 +375,12 @@ def _manifest(ctx: Context) -> Fixture:
 # More writers live in their own modules; importing one registers them. Run as __main__, this module
 # is aliased to its import name first, so they register into this WRITERS and not into a second copy.
 sys.modules.setdefault("tests.web.write_fixtures", sys.modules[__name__])
-from tests.web import export_fixtures, train_fixtures  # noqa: E402, F401
+from tests.web import (  # noqa: E402, F401
+    export_fixtures,
+    federated_fixtures,
+    image_fixtures,
+    train_fixtures,
+)
 
 
 def main(argv: list[str]) -> int:
