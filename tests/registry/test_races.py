@@ -3,7 +3,6 @@ publishes of one version give one 201 and one 409 — on SQLite and (in the test
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import threading
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from edgeward.bench.loadgen import run_async
 from edgeward.registry.db import PackageRow
 from edgeward.registry.service import Registry, RegistryError
 from edgeward.settings import Settings
@@ -44,7 +44,7 @@ def _store(registry: Registry, data: bytes) -> None:
         yield data
 
     digest = hashlib.sha256(data).hexdigest()
-    registry.record_blob(digest, asyncio.run(registry.blobs.put(digest, chunks(), len(data))))
+    registry.record_blob(digest, run_async(registry.blobs.put(digest, chunks(), len(data))))
 
 
 def _publish(registry: Registry, name: str, version: str, data: bytes) -> int:

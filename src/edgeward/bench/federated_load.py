@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from edgeward.bench.loadgen import Recorder, percentiles
+from edgeward.bench.loadgen import Recorder, percentiles, run_async
 from edgeward.federated.privacy import clip
 from edgeward.federated.validate import encode
 
@@ -147,7 +147,7 @@ def run_load(urls: list[str], token: str, clients: int = 200, dim: int = 64, cla
         deltas = deltas.astype(np.float32)
         rec = Recorder()
         t0 = time.perf_counter()
-        accepted = asyncio.run(_one_round(urls, task, deltas, rec))
+        accepted = run_async(_one_round(urls, task, deltas, rec))
         version: int | None = None
         for _ in range(600):  # the last update closes the round; publishing may still be under way
             info = http.get(f"{API}/tasks/{task}/version").json()

@@ -3,12 +3,24 @@ httpx async clients, and latency percentiles."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter, defaultdict
-from typing import Any
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 import numpy as np
+
+T = TypeVar("T")
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)`` on a thread of its own: callable where an event loop already runs in this
+    thread (Playwright's sync API keeps one running while a browser is open, as in the test suite)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="edgeward-load") as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from edgeward.bench.loadgen import Recorder, percentiles
+from edgeward.bench.loadgen import Recorder, percentiles, run_async
 
 API = "/api/v1"
 
@@ -164,7 +164,7 @@ def run_registry_load(url: str, token: str, clients: int = 100, iterations: int 
                       publish_interval_s: float = 0.2, name: str = "load-test", seed: int = 0) -> RegistryLoadReport:
     """Drive the registry at ``url`` (whose publish token is ``token``) with ``clients`` concurrent clients."""
     run = _Run(url, token, name, file_bytes, seed)
-    wall = asyncio.run(run.main(clients, iterations, publish_interval_s))
+    wall = run_async(run.main(clients, iterations, publish_interval_s))
     rec = run.rec
     return RegistryLoadReport(
         clients=clients, iterations=iterations, file_bytes=file_bytes, published=run.published, wall_s=round(wall, 3),
