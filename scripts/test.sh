@@ -20,7 +20,7 @@ EDGEWARD_FIXTURES="$FIXTURES" node --test web/test/
 rm -rf "$FIXTURES"
 trap - EXIT
 echo "==> pytest"
-.venv/bin/python -m pytest -q -ra --durations=15 "$@"
+.venv/bin/python -m pytest -q -ra --durations=40 "$@"
 if [ $# -eq 0 ]; then  # the whole suite: the database-backed tests once more, on a real PostgreSQL
   echo "==> registry and federated tests on PostgreSQL (a throw-away cluster, stopped afterwards)"
   source scripts/postgres.sh
