@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from edgeward.errors import ManifestError
-from edgeward.package.manifest import json_schema, parse_manifest
+from edgeward.package.manifest import VERSION_PATTERN, json_schema, parse_manifest
 from tests.web.manifest_rules import MODEL_RULES, model_validator_cases
 
 Path_ = list[str | int]
@@ -38,8 +38,8 @@ PATTERN_SAMPLES = {
     r"^[A-Za-z0-9._-]+$": "model.onnx",
     r"^[0-9a-f]{64}$": "0" * 64,
     r"^[a-z0-9][a-z0-9._-]*$": "sample",
-    r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$": "1.0.0",
-    r"^[a-z0-9][a-z0-9._-]*@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$": "sample@1.0.0",
+    VERSION_PATTERN: "1.0.0",
+    r"^[a-z0-9][a-z0-9._-]*@" + VERSION_PATTERN[1:]: "sample@1.0.0",
 }
 JSON_TYPES = ("string", "integer", "number", "boolean", "null", "array", "object")
 # One wrong value per JSON type (the first whose type is not allowed is used, plus 1.5 for integers
@@ -274,6 +274,11 @@ class CaseMaker:
             yield self.case(f"{ptr}/enum", set(), root, path, "enum: not a choice", put(root, path, f"{value}-nope"))
         if "pattern" in node and isinstance(value, str):
             yield from self.patterns(node, ptr, root, path, value)
+        if "maxLength" in node and isinstance(value, str):  # too long, still matching any pattern
+            n = node["maxLength"] + 1 - len(value)
+            longer = [v for v in (f"{value}-{'a' * n}", f"{value}{'a' * n}")
+                      if "pattern" not in node or re.search(node["pattern"], v)][:1] or [value + "a" * n]
+            yield self.case(f"{ptr}/maxLength", set(), root, path, "longer than maxLength", put(root, path, longer[0]))
         for kw, bad in (("minimum", lambda m: m - 1), ("exclusiveMinimum", lambda m: m),
                         ("maximum", lambda m: m + 1), ("exclusiveMaximum", lambda m: m)):
             if kw in node:

@@ -8,6 +8,9 @@ import { ImageError } from './errors.js';
 /** Decoded pixels above which an image is refused (64 MP: 8192 × 8192, beyond any phone camera's 48 MP). */
 export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
 
+/** The longest side an image may declare (Chromium's largest canvas side is 32,767; Python refuses the same). */
+export const MAX_IMAGE_SIDE = 32768;
+
 /** Bytes read from the front of a file to find its dimensions (JPEG's SOF may follow a 64 KB EXIF block). */
 export const HEADER_BYTES = 256 * 1024;
 
@@ -77,6 +80,10 @@ export function imageDimensions(b) {
  */
 export function checkImageHeader(head, name, limit = MAX_IMAGE_PIXELS) {
   const dims = imageDimensions(head);
+  if (dims && Math.max(dims.width, dims.height) > MAX_IMAGE_SIDE) {
+    throw new ImageError(`${name}: the ${dims.format.toUpperCase()} header declares ${dims.width} × ${dims.height} ` +
+      `pixels, a side over the ${MAX_IMAGE_SIDE} pixel limit; it was not decoded`);
+  }
   if (dims && dims.width * dims.height > limit) {
     const mp = (n) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MP`;
     throw new ImageError(`${name}: the ${dims.format.toUpperCase()} header declares ${dims.width} × ${dims.height} ` +

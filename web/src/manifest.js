@@ -127,8 +127,26 @@ export function validateManifest(data, schema, source = MANIFEST_FILE) {
   const errors = [];
   const value = check(data, schema, [], schema, errors);
   if (!errors.length) checkCrossFieldRules(value, errors);
+  if (!errors.length) checkUnicode(data, [], errors);
   if (errors.length) throw new ManifestError(`${source}: ${errors.join('; ')}`);
   return value;
+}
+
+// A lone surrogate ('\ud800', which JSON's escapes can spell) is not text: UTF-8 cannot store it, so the
+// registry and the Python side refuse it (pydantic: manifest.py's _json_values). Same rule here.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function checkUnicode(value, path, errors) {
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) errors.push(`field '${fieldName(path)}': not well-formed Unicode (a lone surrogate)`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => checkUnicode(v, [...path, i], errors));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (LONE_SURROGATE.test(k)) errors.push(`field '${fieldName(path)}': key ${JSON.stringify(k)} is not well-formed Unicode (a lone surrogate)`);
+      else checkUnicode(v, [...path, k], errors);
+    }
+  }
 }
 
 /**

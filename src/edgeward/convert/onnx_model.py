@@ -1,6 +1,8 @@
 """Plain ONNX import: check the model fully, keep external data inside its folder, verify it runs.
 
-``onnx.checker.check_model(full_check=True)`` (structure and shape inference). Tensors stored as
+Bounds first (edgeward.convert.onnx_bounds): the file's size, node count and declared tensor bytes before
+external data is read, every inferable tensor size after the check, and the example inputs made for
+verification. ``onnx.checker.check_model(full_check=True)`` (structure and shape inference). Tensors stored as
 external data must name a relative file *inside* the model's folder: an absolute path, ``..``, or
 a link that leads outside is refused before any byte is read. The written copy carries its weights
 inline. Verification runs onnxruntime against ONNX's own reference evaluator (the spec's
@@ -9,6 +11,7 @@ implementation) on random inputs, when that evaluator implements every op of the
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -26,7 +29,13 @@ from edgeward.convert.importer import (
     random_like,
     verify_import,
 )
+from edgeward.convert.limits import MAX_EXAMPLE_ELEMENTS
+from edgeward.convert.onnx_bounds import check_declared, check_file, check_inferred, itemsize
 from edgeward.errors import ConversionError, ModelFormatError
+
+# Types random_like cannot sample (complex, and the float8 / 4-bit types numpy has no arithmetic for).
+_NO_RANDOM = {getattr(onnx.TensorProto, n) for n in dir(onnx.TensorProto)
+              if n.startswith(("COMPLEX", "BFLOAT", "FLOAT8", "FLOAT4", "INT4", "UINT4", "INT2", "UINT2"))}
 
 MAX_INLINE_BYTES = 1_800_000_000  # protobuf's limit is 2 GiB
 
@@ -53,10 +62,12 @@ def load_checked(path: Path) -> onnx.ModelProto:
     path = Path(path)
     if not path.is_file():
         raise ModelFormatError(f"{path}: file not found")
+    check_file(path)
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as e:
         raise ModelFormatError(f"{path}: not an ONNX model: {first_line(e)}") from None
+    check_declared(model, str(path))
     check_external_data(model, path.parent, str(path))
     try:
         external_data_helper.load_external_data_for_model(model, str(path.parent))
@@ -66,6 +77,7 @@ def load_checked(path: Path) -> onnx.ModelProto:
         onnx.checker.check_model(model, full_check=True)
     except Exception as e:
         raise ModelFormatError(f"{path}: invalid ONNX model: {first_line(e)}") from None
+    check_inferred(model, str(path))
     return model
 
 
@@ -116,6 +128,10 @@ def _example_feeds(model: onnx.ModelProto, shapes: Mapping[str, Sequence[int]], 
         t = inp.type.tensor_type
         if not inp.type.HasField("tensor_type"):
             raise ConversionError(f"{source}: input '{inp.name}' is not a tensor")
+        if not itemsize(t.elem_type) or t.elem_type in _NO_RANDOM:
+            raise ConversionError(f"{source}: input '{inp.name}' is of type "
+                                  f"{helper.tensor_dtype_to_string(t.elem_type) if t.elem_type else 'UNDEFINED'}: "
+                                  "no random example can be made to verify it")
         dtype = helper.tensor_dtype_to_np_dtype(t.elem_type)
         given = shapes.get(inp.name, shapes.get("") if i == 0 else None)
         if given is not None:
@@ -125,5 +141,8 @@ def _example_feeds(model: onnx.ModelProto, shapes: Mapping[str, Sequence[int]], 
                                       f"--input-shape gives {shape}")
         else:
             shape = [d.dim_value if d.HasField("dim_value") else 1 for d in t.shape.dim]
+        if any(d < 0 for d in shape) or math.prod(shape) > MAX_EXAMPLE_ELEMENTS:
+            raise ConversionError(f"{source}: input '{inp.name}' has shape {shape}: an example input needs 0 to "
+                                  f"{MAX_EXAMPLE_ELEMENTS} elements (give a smaller --input-shape)")
         feeds[inp.name] = random_like(np.zeros(shape, dtype=dtype), seed=i)
     return feeds

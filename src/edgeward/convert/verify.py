@@ -83,5 +83,5 @@ def compare(expected: dict[str, np.ndarray], actual: dict[str, np.ndarray], sour
         if got.shape != ref.shape:
             raise VerificationError(f"{source}: output '{name}' has shape {list(got.shape)}, "
                                     f"the original has {list(ref.shape)}")
-        diffs[name] = float(np.max(np.abs(got.astype(np.float64) - ref.astype(np.float64))))
+        diffs[name] = float(np.max(np.abs(got.astype(np.float64) - ref.astype(np.float64)), initial=0.0))
     return diffs

@@ -7,18 +7,40 @@ Unknown fields are errors that name the field, never silent defaults.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
+from edgeward import strict_json
 from edgeward.errors import ManifestError
 
 SCHEMA_VERSION = 1
 MANIFEST_FILE = "manifest.json"
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+"""A manifest.json larger than this is refused before it is read (a trained head's report over 1,000
+classes is about 5 MB; the registry takes 1 MB)."""
+MAX_DEPTH = 32
+"""Nesting deeper than any manifest field (the schema's deepest is 6 levels)."""
+_NUMBER = r"(0|[1-9][0-9]{0,14})"
+VERSION_PATTERN = rf"^{_NUMBER}\.{_NUMBER}\.{_NUMBER}(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+"""X.Y.Z[-pre]: what edgeward.package.semver parses, so every published version can be sorted. ASCII digits
+(pydantic's regex engine reads \\d as any script's digits, JavaScript's as 0-9), no leading zeros, at most 15
+digits a number (below 2^53, exact in JavaScript), no empty pre-release identifier."""
 
 
 class _Strict(BaseModel):
+    # Defaults are plain values, not factories, so the JSON Schema carries them and the browser fills them in
+    # too (pydantic copies a mutable default for each instance).
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -30,17 +52,17 @@ class VariantReport(_Strict):
     """e.g. 'static QDQ int8, per-channel, MinMax' or 'fp16 (float32 inputs/outputs)'."""
     bytes_ratio: float
     """File bytes divided by the fp32 file's bytes."""
-    metrics: dict[str, float] = Field(default_factory=dict)
+    metrics: dict[str, float] = {}
     gate: str = ""
     """The accuracy gate's thresholds, in words."""
     gate_passed: bool
-    native_ms: dict[str, float] = Field(default_factory=dict)
+    native_ms: dict[str, float] = {}
     """Median ms per inference in native onnxruntime (CPU), same run: 'fp32' and the variant's name with
     default threads, and with a '_1thread' suffix on one thread."""
-    excluded_nodes: list[str] = Field(default_factory=list)
+    excluded_nodes: list[str] = []
     """Nodes kept in fp32 by the mixed-precision search."""
-    calibration: list[str] = Field(default_factory=list)
-    heldout: list[str] = Field(default_factory=list)
+    calibration: list[str] = []
+    heldout: list[str] = []
     tool: str = ""
 
 
@@ -199,16 +221,16 @@ class TrainingReport(_Strict):
 class Provenance(_Strict):
     source: str
     converter: str
-    parity_max_abs_diff: dict[str, float] = Field(default_factory=dict)
-    parity_images: list[str] = Field(default_factory=list)
-    parity_cases: list[str] = Field(default_factory=list)
+    parity_max_abs_diff: dict[str, float] = {}
+    parity_images: list[str] = []
+    parity_cases: list[str] = []
     """Non-image inputs the parity was measured on (importers: 'example', 'random-normal-1', ...)."""
 
 
 class Manifest(_Strict):
     schema_version: Literal[1] = 1
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
-    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
+    version: Annotated[str, Field(pattern=VERSION_PATTERN, max_length=256)]
     task: Literal["pose", "detect", "classify", "tensor", "features"]
     """'tensor': a raw model (importers); tensors in, tensors out, no pre- or post-processing.
     'features': a trained head on feature vectors (``head`` says which), no pre- or post-processing."""
@@ -226,10 +248,17 @@ class Manifest(_Strict):
     labels: list[str] | None = None
     provenance: Provenance
     license: str
-    base: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")] | None = None
+    base: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*@" + VERSION_PATTERN[1:], max_length=512)] | None = None
     """The package a trained head was trained on, ``NAME@X.Y.Z`` (null: none)."""
     head: HeadSpec | None = None
     training: TrainingReport | None = None
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # True == 1 passes Literal[1], even strictly; JSON Schema's const 1 refuses it
+            raise ValueError("Input should be 1")
+        return value
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> Manifest:
@@ -293,20 +322,65 @@ def _describe(err: ValidationError, source: str) -> str:
     return f"{source}: invalid manifest: " + "; ".join(lines)
 
 
-def parse_manifest(data: Any, source: str = MANIFEST_FILE) -> Manifest:
+def _json_values(value: Any, source: str, path: tuple[str | int, ...] = ()) -> Any:
+    """``value`` with JSON's semantics: an integral float is an integer (5.0 is 5 to JSON Schema and to
+    JavaScript); NaN and infinities, which JSON has not, text that is not Unicode (a lone surrogate, which
+    JSON's \\ud800 escape can spell but UTF-8 cannot store) and nesting past MAX_DEPTH are refused."""
+    def bad(what: str) -> ManifestError:
+        return ManifestError(f"{source}: invalid manifest: field '{'.'.join(map(str, path)) or '<root>'}': {what}")
+
+    if len(path) > MAX_DEPTH:
+        raise ManifestError(f"{source}: invalid manifest: field '{'.'.join(map(str, path[:4]))}…' is nested "
+                            f"deeper than {MAX_DEPTH} levels")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise bad(f"{value} is not a JSON number")
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str) and not _unicode(value):
+        raise bad("not well-formed Unicode (a lone surrogate)")
+    if isinstance(value, dict):
+        for k in value:
+            if isinstance(k, str) and not _unicode(k):
+                raise bad(f"key {k!r} is not well-formed Unicode (a lone surrogate)")
+        return {k: _json_values(v, source, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_values(v, source, (*path, i)) for i, v in enumerate(value)]
+    return value
+
+
+def _unicode(text: str) -> bool:
     try:
-        return Manifest.model_validate(data)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def parse_manifest(data: Any, source: str = MANIFEST_FILE) -> Manifest:
+    """Validate parsed JSON strictly, as the JSON Schema (and web/src/manifest.js) reads it: no lax coercions
+    ('5' is not an integer, true is not a number, 1 is not a bool)."""
+    try:
+        return Manifest.model_validate(_json_values(data, source), strict=True)
     except ValidationError as err:
         raise ManifestError(_describe(err, source)) from None
 
 
 def read_manifest(path: Path) -> Manifest:
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
+        size = path.stat().st_size
+        if size > MAX_MANIFEST_BYTES:
+            raise ManifestError(f"{path}: {size} bytes, over the {MAX_MANIFEST_BYTES} byte limit for a manifest")
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
         raise ManifestError(f"{path}: manifest not found") from None
+    except IsADirectoryError:
+        raise ManifestError(f"{path}: is a folder, not a manifest") from None
+    try:
+        data = strict_json.loads(raw)
     except json.JSONDecodeError as err:
         raise ManifestError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+    except ValueError as err:
+        raise ManifestError(f"{path}: not valid JSON ({err})") from None
     return parse_manifest(data, str(path))
 
 

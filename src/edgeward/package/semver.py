@@ -4,7 +4,8 @@ Ranges: ``latest`` / ``*`` / empty (highest release), exact ``1.2.3``, partial `
 ``1.x``, caret ``^1.2.3`` (no change to the left-most non-zero part), tilde ``~1.2.3`` (patch
 changes only when a minor is given), comparators ``>=1.0.0 <2.0.0`` (space = and), and ``||`` (or).
 A pre-release (``1.0.0-rc.1``) only satisfies a range that names a pre-release of the same
-``major.minor.patch``, as in npm.
+``major.minor.patch``, as in npm. As in npm, digits are ASCII, numbers stop at 2^53 - 1 (JavaScript's
+exact integers, so the browser reads the same version) and a version is at most 256 characters.
 """
 
 from __future__ import annotations
@@ -16,16 +17,34 @@ from functools import total_ordering
 
 from edgeward.errors import EdgewardError
 
+# re.ASCII: Python's \d also matches other scripts' digits ('١'), which int() reads; npm's do not.
 _VERSION = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
-                      r"(?:\+[0-9A-Za-z.-]+)?$")
-_PARTIAL = re.compile(r"^v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(?:-([0-9A-Za-z.-]+))?$")
-_OP = re.compile(r"^(>=|<=|>|<|=|\^|~)?\s*(.*)$")
+                      r"(?:\+[0-9A-Za-z.-]+)?$", re.ASCII)
+_PARTIAL = re.compile(r"^v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(?:-([0-9A-Za-z.-]+))?$", re.ASCII)
+_OP = re.compile(r"^(>=|<=|>|<|=|\^|~)?\s*(.*)$", re.ASCII)
+MAX_SAFE_INTEGER = 2**53 - 1
+"""The largest version number (npm's limit: JavaScript's largest exact integer)."""
+MAX_LENGTH = 256
+"""The longest version text, as in npm."""
+MAX_RANGE_LENGTH = 1024
+"""The longest range text (the registry's API takes 256)."""
 
 
 class VersionError(EdgewardError):
     """A version or version range that does not parse."""
 
     exit_code = 2  # bad input
+
+
+def _shown(text: str) -> str:
+    """``text`` for an error message: long ones cut to their first 60 characters."""
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def _number(digits: str, what: str) -> int:
+    if len(digits) > 16 or int(digits) > MAX_SAFE_INTEGER:  # 16 digits: int() never sees thousands
+        raise VersionError(f"{what}: '{_shown(digits)}' is larger than {MAX_SAFE_INTEGER}, the largest version number")
+    return int(digits)
 
 
 @total_ordering
@@ -38,11 +57,14 @@ class Version:
 
     @classmethod
     def parse(cls, text: str) -> Version:
+        if len(text.strip()) > MAX_LENGTH:
+            raise VersionError(f"'{_shown(text)}' is not a semantic version (longer than {MAX_LENGTH} characters)")
         m = _VERSION.match(text.strip())
         if not m:
-            raise VersionError(f"'{text}' is not a semantic version (expected X.Y.Z)")
+            raise VersionError(f"'{_shown(text)}' is not a semantic version (expected X.Y.Z)")
         pre = tuple(m[4].split(".")) if m[4] else ()
-        return cls(int(m[1]), int(m[2]), int(m[3]), pre)
+        what = f"version '{_shown(text)}'"
+        return cls(_number(m[1], what), _number(m[2], what), _number(m[3], what), pre)
 
     @property
     def release(self) -> tuple[int, int, int]:
@@ -69,10 +91,10 @@ Comparator = tuple[str, Version]  # (op, version) with op in < <= > >= =
 def _partial(text: str, where: str) -> tuple[list[int | None], tuple[str, ...]]:
     m = _PARTIAL.match(text)
     if not m:
-        raise VersionError(f"range '{where}': '{text}' is not a version")
+        raise VersionError(f"range '{_shown(where)}': '{_shown(text)}' is not a version")
     parts: list[int | None] = []
     for p in m.groups()[:3]:
-        parts.append(None if p is None or p in "xX*" else int(p))
+        parts.append(None if p is None or p in "xX*" else _number(p, f"range '{_shown(where)}'"))
     for i in range(1, 3):  # 1.x.3 means 1.x
         if parts[i - 1] is None:
             parts[i] = None
@@ -118,13 +140,15 @@ class Range:
     @classmethod
     def parse(cls, text: str) -> Range:
         raw = text.strip()
+        if len(raw) > MAX_RANGE_LENGTH:
+            raise VersionError(f"range '{_shown(text)}' is longer than {MAX_RANGE_LENGTH} characters")
         if raw in ("", "latest", "*", "x", "X"):
             return cls(raw or "latest", ((),))
         alternatives = []
         for alt in raw.split("||"):
             tokens = re.sub(r"(>=|<=|>|<|=|\^|~)\s+", r"\1", alt.strip()).split()
             if not tokens:
-                raise VersionError(f"range '{text}': empty alternative")
+                raise VersionError(f"range '{_shown(text)}': empty alternative")
             comparators: list[Comparator] = []
             for tok in tokens:
                 m = _OP.match(tok)
@@ -170,5 +194,5 @@ def parse_spec(spec: str) -> tuple[str, Range]:
     """``posenet``, ``posenet@^1``, ``posenet@1.0.0``, ``posenet@latest`` → (name, range)."""
     m = _SPEC.match(spec.strip())
     if not m:
-        raise VersionError(f"'{spec}' is not a package spec (expected NAME or NAME@RANGE, e.g. posenet@^1)")
+        raise VersionError(f"'{_shown(spec)}' is not a package spec (expected NAME or NAME@RANGE, e.g. posenet@^1)")
     return m["name"], Range.parse(m["range"] or "latest")

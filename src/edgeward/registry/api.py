@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from edgeward.package.manifest import MANIFEST_FILE, json_schema
+from edgeward.package.manifest import MANIFEST_FILE, VERSION_PATTERN, json_schema
 from edgeward.registry.blobs import SHA256, BlobError
 from edgeward.registry.service import API, Registry, RegistryError
 from edgeward.settings import Settings
@@ -31,7 +31,7 @@ MAX_MANIFEST_BYTES = 1 << 20
 
 NameParam = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=214,
                                 description="Package name: lowercase letters, digits, '.', '_', '-'")]
-VersionParam = Annotated[str, Path(pattern=r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$", max_length=128,
+VersionParam = Annotated[str, Path(pattern=VERSION_PATTERN, max_length=128,
                                    description="An exact semantic version, e.g. 1.0.0")]
 DigestParam = Annotated[str, Path(pattern=SHA256.pattern, description="sha256 of the file, 64 lowercase hex digits")]
 FileParam = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]+$", max_length=255,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 
+from edgeward import strict_json
 from edgeward.errors import EdgewardError, ManifestError
 from edgeward.package.manifest import Manifest, parse_manifest
 from edgeward.package.semver import Range, Version, VersionError
@@ -119,8 +120,8 @@ class Registry:
 
     def publish(self, name: str, version: str, body: bytes) -> dict[str, Any]:
         try:
-            data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            data = strict_json.loads(body)
+        except ValueError as e:  # also NaN / Infinity, not UTF-8, nested past the parser's depth
             raise RegistryError(f"manifest.json: not valid JSON ({e})", 422) from None
         try:
             manifest: Manifest = parse_manifest(data, f"{name}@{version} manifest.json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,11 @@ MAX_IMAGE_PIXELS = 64 * 1024 * 1024
 """Decoded pixels above which an image is refused, on its header, before decoding (64 MP: 8192 × 8192,
 beyond any phone camera's 48 MP). A 20,000 × 20,000 PNG of one colour is kilobytes on disk and 1.2 GB
 decoded. The browser runtime refuses at the same limit (web/src/image-size.js)."""
+MAX_IMAGE_SIDE = 32_768
+"""The longest side an image may declare (Chromium's largest canvas side is 32,767). Within the pixel limit,
+a 1 × 67,108,864 PNG of a hundred bytes took Pillow 3 s and 2.5 GB to decode (a row each, with its own
+overhead; found by the fuzzing): a side cap keeps rows at least 2,048 pixels wide. The browser runtime
+refuses at the same side (web/src/image-size.js)."""
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
 """Files above this are refused before they are read."""
 # Pillow's own guard (a warning above its limit, DecompressionBombError above twice that) is set to ours,
@@ -40,6 +46,9 @@ def bomb_message(err: Exception) -> str:
 def check_size(img: Image.Image, name: str) -> None:
     """Refuse ``img`` (opened, not yet decoded) when its header declares more than MAX_IMAGE_PIXELS."""
     w, h = img.size
+    if max(w, h) > MAX_IMAGE_SIDE:
+        raise ImageError(f"{name}: the {img.format or 'image'} header declares {w} × {h} pixels, a side over the "
+                         f"{MAX_IMAGE_SIDE} pixel limit; it was not decoded")
     if w * h > MAX_IMAGE_PIXELS:
         raise ImageError(f"{name}: the {img.format or 'image'} header declares {w} × {h} pixels ({_mp(w * h)}), "
                          f"over the {_mp(MAX_IMAGE_PIXELS)} limit; it was not decoded")
@@ -75,7 +84,12 @@ def load_image(source: ImageInput) -> np.ndarray:
             raise ImageError(f"{path}: {size} bytes, over the {MAX_IMAGE_BYTES} byte limit for an image")
         name, data = str(path), path.read_bytes()
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with warnings.catch_warnings():
+            # Pillow warns on opening an image between its limit (ours) and twice it; check_size refuses those
+            # next, in our words: the warning would only be noise (or, where warnings are errors, a crash).
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+        with img:
             check_size(img, name)
             img.load()
             # a phone photo's EXIF orientation turns it upright, as browsers do (createImageBitmap's
@@ -88,3 +102,5 @@ def load_image(source: ImageInput) -> np.ndarray:
         raise ImageError(f"{name}: {bomb_message(err)}") from None
     except (OSError, SyntaxError, ValueError) as err:
         raise ImageError(f"{name}: corrupt or truncated image data ({err})") from None
+    except MemoryError:  # within the limits, but not within this machine's memory now
+        raise ImageError(f"{name}: not enough memory to decode it") from None

@@ -20,11 +20,17 @@ export function readTar(tar, name) {
     if (header.every((b) => b === 0)) break; // end of archive
     const magic = text(header.subarray(257, 263));
     if (!magic.startsWith('ustar')) throw new TypeError(`'${name}' is not a tar archive (no ustar header at byte ${at})`);
-    const size = parseInt(text(header.subarray(124, 136)).trim() || '0', 8);
-    if (!Number.isFinite(size) || at + BLOCK + size > tar.length) throw new TypeError(`'${name}' is cut short (an entry of ${size} bytes at byte ${at})`);
+    // Octal digits only: parseInt would take '-1750' as -1000, and a negative size never moves `at` on.
+    const digits = text(header.subarray(124, 136)).trim();
+    if (!/^[0-7]*$/.test(digits)) throw new TypeError(`'${name}' has an entry whose size '${digits}' is not an octal number (at byte ${at})`);
+    const size = parseInt(digits || '0', 8);
+    if (at + BLOCK + size > tar.length) throw new TypeError(`'${name}' is cut short (an entry of ${size} bytes at byte ${at})`);
     const prefix = text(header.subarray(345, 500));
     const path = (prefix ? `${prefix}/` : '') + text(header.subarray(0, 100));
     const type = String.fromCharCode(header[156] || 48); // '0' (or NUL): a regular file
+    if (type === '0' && (path.startsWith('/') || path.split('/').includes('..'))) {
+      throw new TypeError(`'${name}' has an entry '${path}' outside its folder`);
+    }
     if (type === '0') files[path] = tar.slice(at + BLOCK, at + BLOCK + size);
     at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
   }

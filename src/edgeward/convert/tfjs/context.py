@@ -37,6 +37,8 @@ class Context:
         return name if idx in ("", "0") else f"{name}:{idx}"
 
     def const_value(self, node: TfjsNode, index: int) -> np.ndarray:
+        if not 0 <= index < len(node.inputs):
+            raise ConversionError(f"op {node.op} (node '{node.name}'): has no input {index} (inputs {node.inputs})")
         name = self.tensor(node.inputs[index])
         if name not in self.consts:
             raise ConversionError(
@@ -58,6 +60,8 @@ class Context:
         out = self.fresh(f"{name}/transpose")
         self.emit("Transpose", [x], [out], name=out, perm=perm)
         shape = self.shapes.get(x)
+        if shape is not None and len(shape) != len(perm):
+            raise ConversionError(f"node '{name}': input '{x}' has shape {shape}, not {len(perm)}-D (NHWC)")
         self.shapes[out] = [shape[p] for p in perm] if shape else None
         return out
 

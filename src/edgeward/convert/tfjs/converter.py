@@ -7,15 +7,16 @@ from pathlib import Path
 import onnx
 from onnx import TensorProto, helper
 
+from edgeward.convert.importer import first_line
 from edgeward.convert.tfjs import ops as _ops  # noqa: F401  (fills the op table)
 from edgeward.convert.tfjs import ops_reduce as _ops_reduce  # noqa: F401
 from edgeward.convert.tfjs import ops_shape as _ops_shape  # noqa: F401
 from edgeward.convert.tfjs import ops_tensor as _ops_tensor  # noqa: F401
 from edgeward.convert.tfjs.context import Context, cancel_transposes
 from edgeward.convert.tfjs.folding import try_fold
-from edgeward.convert.tfjs.ops import OPS
+from edgeward.convert.tfjs.ops import ARITY, OPS
 from edgeward.convert.tfjs.reader import TfjsGraph, TfjsNode, read_tfjs
-from edgeward.errors import ConversionError
+from edgeward.errors import ConversionError, EdgewardError
 
 OPSET = 17
 IR_VERSION = 9  # what onnxruntime-web 1.x loads
@@ -59,6 +60,28 @@ def _check_ops(nodes: list[TfjsNode]) -> None:
             f"unsupported op(s): {listed}{more}. Supported: {', '.join(sorted(OPS))}. "
             "Add a converter to the op table in edgeward/convert/tfjs/ops.py."
         )
+    for n in nodes:
+        given = sum(not i.startswith("^") for i in n.inputs)
+        if given < ARITY.get(n.op, 0) or any(i.startswith("^") for i in n.inputs[:given]):
+            raise ConversionError(f"op {n.op} (node '{n.name}'): takes {ARITY.get(n.op, 0)} input(s) before any "
+                                  f"control input ('^name'), has {n.inputs}")
+
+
+UNCHECKED = "the op table does not check this case"
+"""In the error of a node the op table failed on without its own message (the fuzzing counts these as bugs)."""
+
+
+def _convert_node(ctx: Context, node: TfjsNode, keep: set[str]) -> None:
+    """Fold or convert one node. The op table checks what it reads and says what is wrong; a case it does not
+    check still ends as an error naming the node, never a bare IndexError from deep inside an op."""
+    try:
+        if not try_fold(ctx, node, keep):
+            OPS[node.op](ctx, node)
+    except EdgewardError:
+        raise
+    except (IndexError, KeyError, ValueError, TypeError, ZeroDivisionError, OverflowError, AttributeError) as err:
+        raise ConversionError(f"op {node.op} (node '{node.name}'): cannot be converted as given, {UNCHECKED} "
+                              f"({type(err).__name__}: {str(err)[:120]})") from err
 
 
 def build_onnx(graph: TfjsGraph, input_shapes: dict[str, list[int]] | None = None) -> onnx.ModelProto:
@@ -75,13 +98,16 @@ def build_onnx(graph: TfjsGraph, input_shapes: dict[str, list[int]] | None = Non
             ctx.consts[node.name] = graph.weights[node.name]
             ctx.shapes[node.name] = list(graph.weights[node.name].shape)
         elif node.op == "Placeholder":
-            shape = (input_shapes or {}).get(node.name) or node.attr_shape() or None
+            shape = (input_shapes or {}).get(node.name) or node.attr_shape()
+            if shape is None:
+                raise ConversionError(f"input '{node.name}' (Placeholder) has no known rank: give its shape "
+                                      "(--input-shape)")
             dtype = node.attr_dtype("dtype")
             ctx.shapes[node.name] = shape
-            dims = [d if d >= 0 else None for d in shape] if shape else None
+            dims = [d if d >= 0 else None for d in shape]  # [] is a scalar
             inputs.append(helper.make_tensor_value_info(node.name, _ONNX_DTYPES[dtype], dims))
-        elif node.op != "NoOp" and not try_fold(ctx, node, out_names):
-            OPS[node.op](ctx, node)
+        elif node.op != "NoOp":
+            _convert_node(ctx, node, out_names)
     onnx_nodes = cancel_transposes(out_names, ctx.nodes)
     referenced = {i for n in onnx_nodes for i in n.input}
     for name in sorted(referenced):  # Const nodes and folded values that running nodes still read
@@ -92,8 +118,17 @@ def build_onnx(graph: TfjsGraph, input_shapes: dict[str, list[int]] | None = Non
     for name in graph.outputs:
         if name not in produced:
             raise ConversionError(f"output '{name}' is not produced by any converted node")
-    model = _assemble(graph, onnx_nodes, inputs, initializers, ctx)
-    onnx.checker.check_model(model, full_check=True)
+    available = produced | set(ctx.initializers)
+    for n in onnx_nodes:
+        for i in n.input:
+            if i and i not in available:  # e.g. 'x:1' of a node with one output
+                raise ConversionError(f"node '{n.name.split('/')[0]}': input '{i}' is not an output of any node")
+    try:
+        model = _assemble(graph, onnx_nodes, inputs, initializers, ctx)
+        onnx.checker.check_model(model, full_check=True)
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as err:
+        # The op table emitted what ONNX refuses: the source graph's shapes or types do not fit together.
+        raise ConversionError(f"{graph.path}: the converted graph is not valid ONNX: {first_line(err)}") from None
     return model
 
 
@@ -109,12 +144,18 @@ def _assemble(graph: TfjsGraph, nodes: list[onnx.NodeProto], inputs: list[onnx.V
         return m
 
     probe = onnx.shape_inference.infer_shapes(make([helper.make_empty_tensor_value_info(n) for n in graph.outputs]))
-    types = {v.name: v.type.tensor_type.elem_type for v in [*probe.graph.value_info, *probe.graph.output]}
+    inferred = {v.name: v.type.tensor_type for v in [*probe.graph.value_info, *probe.graph.output]}
     outputs = []
     for name in graph.outputs:
         shape = ctx.shapes.get(name)
-        dims = [d if d >= 0 else None for d in shape] if shape is not None else None
-        outputs.append(helper.make_tensor_value_info(name, types.get(name) or TensorProto.FLOAT, dims))
+        if shape is None and name in inferred and inferred[name].HasField("shape"):
+            shape = [d.dim_value if d.HasField("dim_value") else -1 for d in inferred[name].shape.dim]
+        if shape is None:  # ONNX wants every graph output's rank
+            raise ConversionError(f"output '{name}': its rank is not known at conversion time (it depends on input "
+                                  "values or unknown input shapes); give the input shapes (--input-shape)")
+        dims = [d if d >= 0 else None for d in shape]
+        elem = inferred[name].elem_type if name in inferred else 0
+        outputs.append(helper.make_tensor_value_info(name, elem or TensorProto.FLOAT, dims))
     return make(outputs)
 
 

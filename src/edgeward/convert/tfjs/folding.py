@@ -12,6 +12,8 @@ exactly what the emitted graph would compute, and there is no second copy of eac
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
@@ -50,9 +52,22 @@ def _fold_shape_query(ctx: Context, node: TfjsNode) -> np.ndarray | None:
     return np.array(int(np.prod(shape, dtype=np.int64)), dtype=dtype)
 
 
+def _range_too_long(ctx: Context, node: TfjsNode) -> bool:
+    """Whether Range(start, limit, delta) on these constants is not worth folding: longer than
+    MAX_FOLDED_ELEMENTS (Range(0, 3e8, 1) is 1.2 GB, and its static shape, [-1], says nothing), a zero
+    step, or not three finite scalars. Judged from the values, before anything is computed."""
+    values = [np.asarray(ctx.consts[ctx.tensor(r)]) for r in _data_inputs(node)[:3]]
+    if len(values) != 3 or any(v.size != 1 or not np.isfinite(v.astype(np.float64)).all() for v in values):
+        return True
+    start, limit, delta = (float(v.reshape(-1)[0]) for v in values)
+    return delta == 0 or math.ceil((limit - start) / delta) > MAX_FOLDED_ELEMENTS
+
+
 def _evaluate(ctx: Context, node: TfjsNode) -> dict[str, np.ndarray] | None:
     """Convert ``node`` into a scratch context and evaluate what it emits, on constants only;
     None when its result would be too big to store (judged by static shapes, before computing)."""
+    if node.op == "Range" and _range_too_long(ctx, node):
+        return None
     scratch = Context(ctx.weights)
     feeds: list[onnx.TensorProto] = []
     for ref in _data_inputs(node):
@@ -65,7 +80,7 @@ def _evaluate(ctx: Context, node: TfjsNode) -> dict[str, np.ndarray] | None:
                if o == ctx.tensor(node.name) or o.startswith(f"{node.name}:")]
     for o in outputs:
         shape = scratch.shapes.get(o)
-        if shape is not None and all(d >= 0 for d in shape) and np.prod(shape, dtype=np.int64) > MAX_FOLDED_ELEMENTS:
+        if shape is not None and all(d >= 0 for d in shape) and math.prod(shape) > MAX_FOLDED_ELEMENTS:
             return None
     graph = helper.make_graph(scratch.nodes, "fold", [], [helper.make_empty_tensor_value_info(o) for o in outputs],
                               [*{t.name: t for t in feeds}.values(), *scratch.initializers.values()])

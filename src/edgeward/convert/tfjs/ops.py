@@ -13,12 +13,17 @@ from edgeward.errors import ConversionError
 
 OpConverter = Callable[[Context, TfjsNode], None]
 OPS: dict[str, OpConverter] = {}
+ARITY: dict[str, int] = {}
+"""The data inputs each op needs at least (the converter checks every node before converting any)."""
+MAX_OUTPUTS = 4096
+"""Outputs of one node (Split, Unpack): a 'num' of 10^8 would emit 10^8 ONNX tensors."""
 
 
-def register(*names: str) -> Callable[[OpConverter], OpConverter]:
+def register(*names: str, inputs: int = 1) -> Callable[[OpConverter], OpConverter]:
     def deco(fn: OpConverter) -> OpConverter:
         for n in names:
             OPS[n] = fn
+            ARITY[n] = inputs
         return fn
 
     return deco
@@ -26,6 +31,40 @@ def register(*names: str) -> Callable[[OpConverter], OpConverter]:
 
 def _unsupported(node: TfjsNode, what: str) -> ConversionError:
     return ConversionError(f"op {node.op} (node '{node.name}'): {what} is not supported")
+
+
+def window(node: TfjsNode, attr: str) -> list[int]:
+    """A 4-D NHWC window attribute (strides, dilations, ksize) of positive integers; [1, 1, 1, 1] if absent."""
+    values = node.attr_ints(attr) or [1, 1, 1, 1]
+    if len(values) != 4 or min(values) < 1:
+        raise ConversionError(f"op {node.op} (node '{node.name}'): attribute '{attr}' is {values}, "
+                              "not 4 positive integers (NHWC)")
+    return values
+
+
+def nhwc(ctx: Context, node: TfjsNode, x: str) -> list[int] | None:
+    """The static shape of ``x`` when known, checked to be 4-D (these ops read images, NHWC)."""
+    shape = ctx.shapes.get(x)
+    if shape is not None and len(shape) != 4:
+        raise ConversionError(f"op {node.op} (node '{node.name}'): input '{x}' has shape {shape}, not 4-D (NHWC)")
+    return shape
+
+
+def check_axis(node: TfjsNode, axis: int, shape: list[int] | None, extra: int = 0) -> int:
+    """``axis``, checked against the input's rank when it is known (``extra`` = 1 where the op adds an axis)."""
+    if shape is not None and not -(len(shape) + extra) <= axis < len(shape) + extra:
+        raise ConversionError(f"op {node.op} (node '{node.name}'): axis {axis} is out of range for an input of "
+                              f"rank {len(shape)}")
+    return axis
+
+
+def output_count(node: TfjsNode, attr: str) -> int:
+    """The node's ``attr`` (Split's num_split, Unpack's num): how many outputs it makes, 1 to MAX_OUTPUTS."""
+    num = node.attr_int(attr, 0)
+    if not 1 <= num <= MAX_OUTPUTS:
+        raise ConversionError(f"op {node.op} (node '{node.name}'): attribute '{attr}' is {num}; "
+                              f"1 to {MAX_OUTPUTS} outputs are supported")
+    return num
 
 
 # --- padding -------------------------------------------------------------------------------
@@ -45,11 +84,10 @@ def _conv_out(size: int, kernel: int, stride: int, dilation: int, pad: tuple[int
 def _spatial_attrs(ctx: Context, node: TfjsNode, x: str, kh: int, kw: int) -> tuple[dict, list[int] | None]:
     if node.attr_str("data_format", "NHWC") != "NHWC":
         raise _unsupported(node, f"data_format {node.attr_str('data_format')}")
-    strides = node.attr_ints("strides") or [1, 1, 1, 1]
-    dil = node.attr_ints("dilations") or [1, 1, 1, 1]
+    strides, dil = window(node, "strides"), window(node, "dilations")
     sh, sw, dh, dw = strides[1], strides[2], dil[1], dil[2]
     padding = node.attr_str("padding", "VALID")
-    shape = ctx.shapes.get(x)
+    shape = nhwc(ctx, node, x)
     attrs: dict = {"strides": [sh, sw], "dilations": [dh, dw], "kernel_shape": [kh, kw]}
     if padding == "SAME":
         if shape is None or shape[1] < 0 or shape[2] < 0:
@@ -108,6 +146,7 @@ def _fused_tail(node: TfjsNode) -> tuple[bool, str | None]:
 
 def _conv(ctx: Context, node: TfjsNode, depthwise: bool) -> None:
     x = ctx.tensor(node.inputs[0])
+    nhwc(ctx, node, x)
     w = ctx.const_value(node, 1).astype(np.float32)
     if w.ndim != 4:
         raise ConversionError(f"op {node.op} (node '{node.name}'): filter must be 4-D, got {w.shape}")
@@ -135,12 +174,12 @@ def _conv(ctx: Context, node: TfjsNode, depthwise: bool) -> None:
     ctx.shapes[out] = [*out_shape[:3], cout] if out_shape else None
 
 
-@register("Conv2D", "_FusedConv2D")
+@register("Conv2D", "_FusedConv2D", inputs=2)
 def conv2d(ctx: Context, node: TfjsNode) -> None:
     _conv(ctx, node, depthwise=False)
 
 
-@register("DepthwiseConv2dNative", "FusedDepthwiseConv2dNative")
+@register("DepthwiseConv2dNative", "FusedDepthwiseConv2dNative", inputs=2)
 def depthwise_conv2d(ctx: Context, node: TfjsNode) -> None:
     _conv(ctx, node, depthwise=True)
 
@@ -165,7 +204,7 @@ def identity(ctx: Context, node: TfjsNode) -> None:
 _BINARY = {"Add": "Add", "AddV2": "Add", "BiasAdd": "Add", "Sub": "Sub", "Mul": "Mul", "RealDiv": "Div"}
 
 
-@register(*_BINARY)
+@register(*_BINARY, inputs=2)
 def binary(ctx: Context, node: TfjsNode) -> None:
     if node.op == "BiasAdd" and node.attr_str("data_format", "NHWC") != "NHWC":
         raise _unsupported(node, f"data_format {node.attr_str('data_format')}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from onnx import TensorProto
 
 from edgeward.convert.tfjs.context import NCHW_TO_NHWC, NHWC_TO_NCHW, Context, broadcast_shapes
-from edgeward.convert.tfjs.ops import _unsupported, register, same_pads
+from edgeward.convert.tfjs.ops import _unsupported, check_axis, nhwc, register, same_pads, window
 from edgeward.convert.tfjs.ops_tensor import _const_ints, _in, _int64, _out, _set_shape
 from edgeward.convert.tfjs.reader import TfjsNode
 
@@ -20,12 +20,14 @@ def _reduced(shape: list[int] | None, axes: list[int], keep: bool) -> list[int] 
 _REDUCE = {"Mean": "ReduceMean", "Sum": "ReduceSum", "Max": "ReduceMax", "Min": "ReduceMin", "Prod": "ReduceProd"}
 
 
-@register(*_REDUCE)
+@register(*_REDUCE, inputs=2)
 def reduce(ctx: Context, node: TfjsNode) -> None:
     x, y = _in(ctx, node, 0), _out(ctx, node)
-    axes = _const_ints(ctx, node, 1)
+    axes = [check_axis(node, a, ctx.shapes.get(x)) for a in _const_ints(ctx, node, 1)]
     keep = node.attr_bool("keep_dims")
-    if node.op == "Sum":  # ReduceSum takes axes as an input from opset 13
+    if not axes:  # reducing over no axis changes nothing (and ONNX's axes attribute cannot be empty)
+        ctx.emit("Identity", [x], [y], name=node.name)
+    elif node.op == "Sum":  # ReduceSum takes axes as an input from opset 13
         ctx.emit("ReduceSum", [x, _int64(ctx, node, axes, "axes")], [y], name=node.name, keepdims=int(keep))
     else:
         ctx.emit(_REDUCE[node.op], [x], [y], name=node.name, axes=axes, keepdims=int(keep))
@@ -37,8 +39,8 @@ def pool(ctx: Context, node: TfjsNode) -> None:
     x = _in(ctx, node, 0)
     if node.attr_str("data_format", "NHWC") != "NHWC":
         raise _unsupported(node, f"data_format {node.attr_str('data_format')}")
-    k, s = node.attr_ints("ksize"), node.attr_ints("strides")
-    shape = ctx.shapes.get(x)
+    k, s = window(node, "ksize"), window(node, "strides")
+    shape = nhwc(ctx, node, x)
     attrs: dict = {"kernel_shape": [k[1], k[2]], "strides": [s[1], s[2]]}
     padding = node.attr_str("padding", "VALID")
     if padding == "SAME":
@@ -62,11 +64,11 @@ def pool(ctx: Context, node: TfjsNode) -> None:
         _set_shape(ctx, _out(ctx, node), [shape[0], oh, ow, shape[3]])
 
 
-@register("TopKV2")
+@register("TopKV2", inputs=2)
 def top_k(ctx: Context, node: TfjsNode) -> None:
     """Values and int32 indices of the k largest along the last axis; ties keep index order, as TF."""
     x = _in(ctx, node, 0)
-    k = _const_ints(ctx, node, 1)[0]
+    k = _const_ints(ctx, node, 1, 1)[0]
     values, idx64 = _out(ctx, node, 0), ctx.fresh(f"{node.name}/indices64")
     ctx.emit("TopK", [x, _int64(ctx, node, [k], "k")], [values, idx64], name=node.name, axis=-1,
              largest=1, sorted=1)
@@ -77,7 +79,7 @@ def top_k(ctx: Context, node: TfjsNode) -> None:
     _set_shape(ctx, _out(ctx, node, 1), out_shape)
 
 
-@register("FloorMod")
+@register("FloorMod", inputs=2)
 def floor_mod(ctx: Context, node: TfjsNode) -> None:
     a, b = _in(ctx, node, 0), _in(ctx, node, 1)
     floats = node.attr_dtype("T").startswith("float")
@@ -88,10 +90,10 @@ def floor_mod(ctx: Context, node: TfjsNode) -> None:
     _set_shape(ctx, _out(ctx, node), broadcast_shapes(ctx.shapes.get(a), ctx.shapes.get(b)))
 
 
-@register("GatherV2")
+@register("GatherV2", inputs=3)
 def gather(ctx: Context, node: TfjsNode) -> None:
     params, indices = _in(ctx, node, 0), _in(ctx, node, 1)
-    axis = _const_ints(ctx, node, 2)[0]
+    axis = check_axis(node, _const_ints(ctx, node, 2, 1)[0], ctx.shapes.get(params))
     if node.attr_int("batch_dims", 0) != 0:
         raise _unsupported(node, "batch_dims other than 0")
     ctx.emit("Gather", [params, indices], [_out(ctx, node)], name=node.name, axis=axis)

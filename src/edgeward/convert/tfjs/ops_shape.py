@@ -12,9 +12,10 @@ import numpy as np
 from onnx import TensorProto
 
 from edgeward.convert.tfjs.context import Context
-from edgeward.convert.tfjs.ops import _unsupported, register
+from edgeward.convert.tfjs.ops import _unsupported, check_axis, output_count, register
 from edgeward.convert.tfjs.ops_tensor import _ONNX_TYPE, _const_ints, _in, _int64, _out, _set_shape
 from edgeward.convert.tfjs.reader import TfjsNode
+from edgeward.errors import ConversionError
 
 _BIG = np.iinfo(np.int64).max  # "to the end" for ONNX Slice, which clamps like Python
 
@@ -85,13 +86,18 @@ def _plan_strided_slice(node: TfjsNode, rank: int | None, begin: list[int], end:
     return plan
 
 
-@register("StridedSlice")
+@register("StridedSlice", inputs=4)
 def strided_slice(ctx: Context, node: TfjsNode) -> None:
     """Constant begin/end/strides with any of the five masks → Slice (+ Squeeze, + Unsqueeze)."""
     x, y = _in(ctx, node, 0), _out(ctx, node)
     begin, end, strides = (_const_ints(ctx, node, i) for i in (1, 2, 3))
+    if not len(begin) == len(end) == len(strides):
+        raise ConversionError(f"op {node.op} (node '{node.name}'): begin, end and strides hold {len(begin)}, "
+                              f"{len(end)} and {len(strides)} values; one each per sliced axis")
     shape = ctx.shapes.get(x)
     plan = _plan_strided_slice(node, len(shape) if shape is not None else None, begin, end, strides)
+    if shape is not None and any(a >= len(shape) for a in (*plan.axes, *plan.shrink)):
+        raise ConversionError(f"op {node.op} (node '{node.name}'): slices more axes than its input's {len(shape)}")
     stages = [s for s, wanted in (("slice", bool(plan.axes)), ("squeeze", bool(plan.shrink)),
                                   ("unsqueeze", bool(plan.new_axes))) if wanted] or ["identity"]
     current = x
@@ -113,7 +119,7 @@ def strided_slice(ctx: Context, node: TfjsNode) -> None:
         _set_shape(ctx, y, plan.out_shape(shape))
 
 
-@register("Tile")
+@register("Tile", inputs=2)
 def tile(ctx: Context, node: TfjsNode) -> None:
     x, y = _in(ctx, node, 0), _out(ctx, node)
     reps = ctx.consts.get(_in(ctx, node, 1))
@@ -126,17 +132,18 @@ def tile(ctx: Context, node: TfjsNode) -> None:
     src = ctx.shapes.get(x)
     if src is not None:
         times = [int(r) for r in reps.reshape(-1)] if reps is not None else [-1] * len(src)
+        if len(times) != len(src):
+            raise ConversionError(f"op {node.op} (node '{node.name}'): {len(times)} multiples for an input of "
+                                  f"rank {len(src)}")
         _set_shape(ctx, y, [-1 if d < 0 or t < 0 else d * t for d, t in zip(src, times, strict=True)])
 
 
-@register("Split")
+@register("Split", inputs=2)
 def split(ctx: Context, node: TfjsNode) -> None:
     """TF's Split(split_dim, value) into ``num_split`` equal parts; ONNX splits evenly by output count."""
-    axis = _const_ints(ctx, node, 0)[0]
     x = _in(ctx, node, 1)
-    num = node.attr_int("num_split", 0)
-    if num < 1:
-        raise _unsupported(node, "Split without a 'num_split' attribute")
+    axis = check_axis(node, _const_ints(ctx, node, 0, 1)[0], ctx.shapes.get(x))
+    num = output_count(node, "num_split")
     outs = [_out(ctx, node, i) for i in range(num)]
     ctx.emit("Split", [x], outs, name=node.name, axis=axis)
     src = ctx.shapes.get(x)
@@ -147,14 +154,14 @@ def split(ctx: Context, node: TfjsNode) -> None:
             _set_shape(ctx, o, part)
 
 
-@register("Range")
+@register("Range", inputs=3)
 def range_(ctx: Context, node: TfjsNode) -> None:
     start, limit, delta = (_in(ctx, node, i) for i in range(3))
     ctx.emit("Range", [start, limit, delta], [_out(ctx, node)], name=node.name)
     _set_shape(ctx, _out(ctx, node), [-1])
 
 
-@register("Fill")
+@register("Fill", inputs=2)
 def fill(ctx: Context, node: TfjsNode) -> None:
     """Fill(dims, value): the scalar broadcast to ``dims`` (ONNX Expand)."""
     dims, value, y = _in(ctx, node, 0), _in(ctx, node, 1), _out(ctx, node)

@@ -10,8 +10,9 @@ import numpy as np
 from onnx import TensorProto
 
 from edgeward.convert.tfjs.context import NCHW_TO_NHWC, NHWC_TO_NCHW, Context, broadcast_shapes
-from edgeward.convert.tfjs.ops import _unsupported, register
+from edgeward.convert.tfjs.ops import _unsupported, check_axis, nhwc, output_count, register
 from edgeward.convert.tfjs.reader import TfjsNode
+from edgeward.errors import ConversionError
 
 _ONNX_TYPE = {"float32": TensorProto.FLOAT, "int32": TensorProto.INT32, "int64": TensorProto.INT64,
               "bool": TensorProto.BOOL, "float16": TensorProto.FLOAT16, "uint8": TensorProto.UINT8}
@@ -29,8 +30,13 @@ def _int64(ctx: Context, node: TfjsNode, values: list[int] | np.ndarray, tag: st
     return ctx.add_initializer(ctx.fresh(f"{node.name}/{tag}"), np.asarray(values, dtype=np.int64).reshape(-1))
 
 
-def _const_ints(ctx: Context, node: TfjsNode, index: int) -> list[int]:
-    return [int(v) for v in np.asarray(ctx.const_value(node, index)).reshape(-1)]
+def _const_ints(ctx: Context, node: TfjsNode, index: int, count: int | None = None) -> list[int]:
+    """Input ``index``'s constant integers (exactly ``count`` of them, when given: 1 for an axis)."""
+    values = [int(v) for v in np.asarray(ctx.const_value(node, index)).reshape(-1)]
+    if count is not None and len(values) != count:
+        raise ConversionError(f"op {node.op} (node '{node.name}'): input {index} ('{node.inputs[index]}') holds "
+                              f"{len(values)} value(s), {count} expected")
+    return values
 
 
 def _set_shape(ctx: Context, name: str, shape: list[int] | None) -> None:
@@ -62,14 +68,14 @@ _BINARY2 = {"Maximum": "Max", "Minimum": "Min", "Less": "Less", "Greater": "Grea
             "LogicalOr": "Or", "Pow": "Pow"}
 
 
-@register(*_BINARY2)
+@register(*_BINARY2, inputs=2)
 def binary2(ctx: Context, node: TfjsNode) -> None:
     a, b = _in(ctx, node, 0), _in(ctx, node, 1)
     ctx.emit(_BINARY2[node.op], [a, b], [_out(ctx, node)], name=node.name)
     _set_shape(ctx, _out(ctx, node), broadcast_shapes(ctx.shapes.get(a), ctx.shapes.get(b)))
 
 
-@register("SquaredDifference")
+@register("SquaredDifference", inputs=2)
 def squared_difference(ctx: Context, node: TfjsNode) -> None:
     a, b = _in(ctx, node, 0), _in(ctx, node, 1)
     d = ctx.fresh(f"{node.name}/diff")
@@ -84,7 +90,7 @@ def _equal(ctx: Context, node: TfjsNode, a: str, b: str) -> str:
     return out
 
 
-@register("FloorDiv")
+@register("FloorDiv", inputs=2)
 def floor_div(ctx: Context, node: TfjsNode) -> None:
     """TF rounds towards −∞; ONNX Div on integers truncates towards zero, so correct it."""
     a, b, y = _in(ctx, node, 0), _in(ctx, node, 1), _out(ctx, node)
@@ -118,7 +124,7 @@ def add_n(ctx: Context, node: TfjsNode) -> None:
     _set_shape(ctx, _out(ctx, node), ctx.shapes.get(ins[0]))
 
 
-@register("Select", "SelectV2")
+@register("Select", "SelectV2", inputs=3)
 def select(ctx: Context, node: TfjsNode) -> None:
     c, a, b = (_in(ctx, node, i) for i in range(3))
     ctx.emit("Where", [c, a, b], [_out(ctx, node)], name=node.name)
@@ -138,7 +144,7 @@ def cast(ctx: Context, node: TfjsNode) -> None:
 # --- shapes ------------------------------------------------------------------------------------
 
 
-@register("Reshape")
+@register("Reshape", inputs=2)
 def reshape(ctx: Context, node: TfjsNode) -> None:
     x, y = _in(ctx, node, 0), _out(ctx, node)
     shape = _const_ints(ctx, node, 1)
@@ -152,10 +158,10 @@ def reshape(ctx: Context, node: TfjsNode) -> None:
     _set_shape(ctx, y, shape if -1 not in shape else None)
 
 
-@register("ExpandDims")
+@register("ExpandDims", inputs=2)
 def expand_dims(ctx: Context, node: TfjsNode) -> None:
     x, y = _in(ctx, node, 0), _out(ctx, node)
-    axis = _const_ints(ctx, node, 1)[0]
+    axis = check_axis(node, _const_ints(ctx, node, 1, 1)[0], ctx.shapes.get(x), extra=1)
     ctx.emit("Unsqueeze", [x, _int64(ctx, node, [axis], "axes")], [y], name=node.name)
     src = ctx.shapes.get(x)
     if src is not None:
@@ -166,8 +172,8 @@ def expand_dims(ctx: Context, node: TfjsNode) -> None:
 @register("Squeeze")
 def squeeze(ctx: Context, node: TfjsNode) -> None:
     x, y = _in(ctx, node, 0), _out(ctx, node)
-    axes = node.attr_ints("squeeze_dims") or node.attr_ints("axis")
     src = ctx.shapes.get(x)
+    axes = [check_axis(node, a, src) for a in node.attr_ints("squeeze_dims") or node.attr_ints("axis")]
     if not axes:
         if src is None or -1 in src:
             raise _unsupported(node, "Squeeze of all unit dimensions of a tensor of unknown shape")
@@ -180,8 +186,8 @@ def squeeze(ctx: Context, node: TfjsNode) -> None:
 
 @register("Pack")
 def pack(ctx: Context, node: TfjsNode) -> None:
-    axis = node.attr_int("axis", 0)
     ins = [ctx.tensor(i) for i in node.inputs if not i.startswith("^")]
+    axis = check_axis(node, node.attr_int("axis", 0), ctx.shapes.get(ins[0]), extra=1)
     axes = _int64(ctx, node, [axis], "axes")
     parts = []
     for i, x in enumerate(ins):
@@ -198,9 +204,7 @@ def pack(ctx: Context, node: TfjsNode) -> None:
 @register("Unpack")
 def unpack(ctx: Context, node: TfjsNode) -> None:
     x = _in(ctx, node, 0)
-    axis, num = node.attr_int("axis", 0), node.attr_int("num", 0)
-    if num < 1:
-        raise _unsupported(node, "Unpack without a 'num' attribute")
+    axis, num = check_axis(node, node.attr_int("axis", 0), ctx.shapes.get(x)), output_count(node, "num")
     parts = [ctx.fresh(f"{node.name}/part{i}") for i in range(num)]
     ctx.emit("Split", [x], parts, name=ctx.fresh(f"{node.name}/split"), axis=axis)
     axes = _int64(ctx, node, [axis], "axes")
@@ -211,11 +215,14 @@ def unpack(ctx: Context, node: TfjsNode) -> None:
         _set_shape(ctx, y, [d for j, d in enumerate(src) if j != axis % len(src)] if src else None)
 
 
-@register("ConcatV2")
+@register("ConcatV2", inputs=2)
 def concat(ctx: Context, node: TfjsNode) -> None:
     ins = [i for i in node.inputs if not i.startswith("^")]
-    axis = _const_ints(ctx, node, len(ins) - 1)[0]
     tensors = [ctx.tensor(i) for i in ins[:-1]]
+    known = [s for s in (ctx.shapes.get(t) for t in tensors) if s is not None]
+    if len({len(s) for s in known}) > 1:
+        raise ConversionError(f"op {node.op} (node '{node.name}'): joins tensors of different ranks {known}")
+    axis = check_axis(node, _const_ints(ctx, node, len(ins) - 1, 1)[0], known[0] if known else None)
     ctx.emit("Concat", tensors, [_out(ctx, node)], name=node.name, axis=axis)
     shapes = [ctx.shapes.get(t) for t in tensors]
     if all(s is not None for s in shapes):
@@ -229,10 +236,10 @@ def concat(ctx: Context, node: TfjsNode) -> None:
 # --- indexing and reductions -------------------------------------------------------------------
 
 
-@register("ArgMax")
+@register("ArgMax", inputs=2)
 def arg_max(ctx: Context, node: TfjsNode) -> None:
     x = _in(ctx, node, 0)
-    axis = _const_ints(ctx, node, 1)[0]
+    axis = check_axis(node, _const_ints(ctx, node, 1, 1)[0], ctx.shapes.get(x))
     raw = ctx.fresh(f"{node.name}/argmax")
     ctx.emit("ArgMax", [x], [raw], name=raw, axis=axis, keepdims=0, select_last_index=0)
     ctx.emit("Cast", [raw], [_out(ctx, node)], name=node.name,
@@ -241,21 +248,24 @@ def arg_max(ctx: Context, node: TfjsNode) -> None:
     _set_shape(ctx, _out(ctx, node), [d for i, d in enumerate(src) if i != axis % len(src)] if src else None)
 
 
-@register("GatherNd")
+@register("GatherNd", inputs=2)
 def gather_nd(ctx: Context, node: TfjsNode) -> None:
     params, indices = _in(ctx, node, 0), _in(ctx, node, 1)
     idx64 = ctx.fresh(f"{node.name}/indices64")
     ctx.emit("Cast", [indices], [idx64], name=idx64, to=TensorProto.INT64)
     ctx.emit("GatherND", [params, idx64], [_out(ctx, node)], name=node.name, batch_dims=0)
     ps, ix = ctx.shapes.get(params), ctx.shapes.get(indices)
+    if ix is not None and (not ix or (ps is not None and ix[-1] > len(ps))):
+        raise ConversionError(f"op {node.op} (node '{node.name}'): indices of shape {ix} do not index params of "
+                              f"shape {ps} (their last axis is a position in params' leading axes)")
     if ps is not None and ix is not None and ix[-1] >= 0:
         _set_shape(ctx, _out(ctx, node), [*ix[:-1], *ps[ix[-1]:]])
 
 
-@register("ResizeBilinear", "ResizeNearestNeighbor")
+@register("ResizeBilinear", "ResizeNearestNeighbor", inputs=2)
 def resize(ctx: Context, node: TfjsNode) -> None:
     x = _in(ctx, node, 0)
-    h, w = _const_ints(ctx, node, 1)
+    h, w = _const_ints(ctx, node, 1, 2)
     if node.attr_bool("align_corners"):
         mode = "align_corners"
     elif node.attr_bool("half_pixel_centers"):
@@ -263,7 +273,7 @@ def resize(ctx: Context, node: TfjsNode) -> None:
         mode = "half_pixel" if node.op == "ResizeBilinear" else "tf_half_pixel_for_nn"
     else:
         mode = "asymmetric"
-    src = ctx.shapes.get(x)
+    src = nhwc(ctx, node, x)
     if src is None or src[0] < 0 or src[3] < 0:
         raise _unsupported(node, "resizing a tensor whose batch or channel size is unknown")
     nchw = ctx.transpose(x, NHWC_TO_NCHW, node.name)

@@ -1,26 +1,27 @@
-"""Read a TF.js graph model: model.json, its nodes, and its weight shards (with dequantization)."""
+"""Read a TF.js graph model: model.json, its nodes, and its weight shards (with dequantization).
+
+model.json is checked as a stranger's file: its size before it is read, strict JSON, every node's fields,
+MAX_GRAPH_NODES, and the weights (edgeward.convert.tfjs.weights) sized from their declarations before any
+shard is read. A node attribute that is not what its op needs is an error naming the node and attribute.
+"""
 
 from __future__ import annotations
 
 import base64
-import json
+import binascii
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from edgeward.errors import ModelFormatError
+from edgeward import strict_json
+from edgeward.convert.limits import MAX_GRAPH_NODES, MAX_MODEL_JSON_BYTES, mib
+from edgeward.convert.tfjs.weights import plan, read_weights
+from edgeward.errors import ConversionError, ModelFormatError
 
-# Bytes per element as stored in a shard (after quantization, if any).
-_STORED_DTYPES: dict[str, np.dtype[Any]] = {
-    "float32": np.dtype("<f4"),
-    "int32": np.dtype("<i4"),
-    "bool": np.dtype("u1"),
-    "uint8": np.dtype("u1"),
-    "uint16": np.dtype("<u2"),
-    "float16": np.dtype("<f2"),
-}
+T = TypeVar("T")
 
 _TF_DTYPES = {
     "DT_FLOAT": "float32",
@@ -39,40 +40,69 @@ class TfjsNode:
     inputs: list[str]
     attr: dict[str, Any] = field(default_factory=dict)
 
-    def _raw(self, key: str) -> Any:
-        return self.attr.get(key, {})
+    def _read(self, key: str, what: str, read: Callable[[dict[str, Any]], T]) -> T:
+        """``read(attr[key])``, or an error naming the node and the attribute when it is not ``what``."""
+        raw = self.attr.get(key, {})
+        try:
+            if not isinstance(raw, dict):
+                raise TypeError(type(raw).__name__)
+            return read(raw)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, binascii.Error) as err:
+            raise ConversionError(f"op {self.op} (node '{self.name}'): attribute '{key}' is not {what} "
+                                  f"({type(err).__name__}: {str(err)[:80]})") from None
 
     def attr_str(self, key: str, default: str | None = None) -> str | None:
-        raw = self._raw(key)
-        return base64.b64decode(raw["s"]).decode() if "s" in raw else default
+        return self._read(key, "a string", lambda r: _b64(r["s"]) if "s" in r else default)
 
     def attr_strs(self, key: str) -> list[str]:
-        return [base64.b64decode(s).decode() for s in self._raw(key).get("list", {}).get("s", [])]
+        return self._read(key, "a list of strings", lambda r: [_b64(s) for s in _list(r, "s")])
 
     def attr_ints(self, key: str) -> list[int]:
-        return [int(i) for i in self._raw(key).get("list", {}).get("i", [])]
+        return self._read(key, "a list of integers", lambda r: [_int(i) for i in _list(r, "i")])
 
     def attr_int(self, key: str, default: int = 0) -> int:
-        raw = self._raw(key)
-        return int(raw["i"]) if "i" in raw else default
+        return self._read(key, "an integer", lambda r: _int(r["i"]) if "i" in r else default)
 
     def attr_float(self, key: str, default: float = 0.0) -> float:
-        raw = self._raw(key)
-        return float(raw["f"]) if "f" in raw else default
+        return self._read(key, "a number", lambda r: float(r["f"]) if "f" in r else default)
 
     def attr_bool(self, key: str, default: bool = False) -> bool:
-        raw = self._raw(key)
-        return bool(raw["b"]) if "b" in raw else default
+        return self._read(key, "a boolean", lambda r: bool(r["b"]) if "b" in r else default)
 
     def attr_dtype(self, key: str = "T", default: str = "float32") -> str:
-        raw = self._raw(key)
-        return _TF_DTYPES.get(raw.get("type", ""), default)
+        return self._read(key, "a dtype", lambda r: _TF_DTYPES.get(r.get("type", ""), default))
 
     def attr_shape(self, key: str = "shape") -> list[int] | None:
-        raw = self._raw(key).get("shape")
-        if raw is None or raw.get("unknownRank"):
-            return None
-        return [int(d.get("size", -1)) for d in raw.get("dim", [])]
+        def read(r: dict[str, Any]) -> list[int] | None:
+            raw = r.get("shape")
+            if raw is None or raw.get("unknownRank"):
+                return None
+            return [_int(d.get("size", -1)) for d in raw.get("dim", [])]
+
+        return self._read(key, "a shape", read)
+
+
+def _b64(text: Any) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"{type(text).__name__}, not base64 text")
+    return base64.b64decode(text, validate=True).decode()
+
+
+def _list(raw: dict[str, Any], kind: str) -> list[Any]:
+    values = raw.get("list", {}).get(kind, [])
+    if not isinstance(values, list):
+        raise TypeError(f"'list.{kind}' is a {type(values).__name__}")
+    return values
+
+
+def _int(value: Any) -> int:
+    """TF.js writes int64 attributes as decimal strings; a 64-bit integer, not a float or a bool."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or (isinstance(value, str) and len(value) > 20):
+        raise TypeError(f"{str(value)[:24]!r} is not an integer")
+    n = int(value)
+    if not -(2**63) <= n < 2**63:
+        raise OverflowError(f"{n} does not fit 64 bits")
+    return n
 
 
 @dataclass
@@ -92,9 +122,12 @@ def _fail(path: Path, msg: str) -> ModelFormatError:
 def _load_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise _fail(path, "model.json not found")
+    size = path.stat().st_size
+    if size > MAX_MODEL_JSON_BYTES:
+        raise _fail(path, f"{mib(size)}, over the {mib(MAX_MODEL_JSON_BYTES)} limit for a model.json; not read")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        data = strict_json.loads(path.read_bytes())
+    except ValueError as err:
         raise _fail(path, f"not a valid TF.js model.json ({err})") from None
     if not isinstance(data, dict):
         raise _fail(path, "not a valid TF.js model.json (top level is not an object)")
@@ -107,62 +140,39 @@ def _load_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _dequantize(raw: bytes, spec: dict[str, Any], path: Path) -> np.ndarray:
-    name, shape, dtype = spec["name"], [int(s) for s in spec["shape"]], spec["dtype"]
-    quant = spec.get("quantization")
-    stored = quant["dtype"] if quant else dtype
-    if stored not in _STORED_DTYPES:
-        raise _fail(path, f"weight '{name}': unsupported stored dtype '{stored}'")
-    arr = np.frombuffer(raw, dtype=_STORED_DTYPES[stored]).reshape(shape)
-    if quant is None:
-        return arr.astype(np.bool_ if dtype == "bool" else arr.dtype.newbyteorder("="))
-    if stored == "float16":
-        return arr.astype(np.float32)
-    # Affine uint8 / uint16 quantization: value = q * scale + min.
-    out = arr.astype(np.float32) * np.float32(quant["scale"]) + np.float32(quant["min"])
-    return out.astype(np.int32) if dtype == "int32" else out
+def _nodes(path: Path, raw_nodes: list[Any]) -> list[TfjsNode]:
+    if len(raw_nodes) > MAX_GRAPH_NODES:
+        raise _fail(path, f"field 'modelTopology.node' lists {len(raw_nodes)} nodes, over the {MAX_GRAPH_NODES} "
+                    "node limit")
+    nodes: list[TfjsNode] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_nodes):
+        where = f"field 'modelTopology.node[{i}]'"
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not isinstance(raw.get("op"), str):
+            raise _fail(path, f"{where}: node #{i} has no 'name' or 'op' string")
+        inputs, attr = raw.get("input", []), raw.get("attr", {})
+        if not isinstance(inputs, list) or not all(isinstance(x, str) for x in inputs):
+            raise _fail(path, f"{where} ('{raw['name']}'): 'input' must be a list of node names")
+        if not isinstance(attr, dict):
+            raise _fail(path, f"{where} ('{raw['name']}'): 'attr' must be an object")
+        if raw["name"] in seen:
+            raise _fail(path, f"{where}: node name '{raw['name']}' is also node #{seen[raw['name']]}'s")
+        seen[raw["name"]] = i
+        nodes.append(TfjsNode(raw["name"], raw["op"], list(inputs), attr))
+    return nodes
 
 
-def _weight_nbytes(spec: dict[str, Any]) -> int:
-    quant = spec.get("quantization")
-    stored = quant["dtype"] if quant else spec["dtype"]
-    if stored not in _STORED_DTYPES:
-        raise ModelFormatError(f"weight '{spec.get('name')}': unsupported dtype '{stored}'")
-    return int(np.prod([int(s) for s in spec["shape"]], dtype=np.int64)) * _STORED_DTYPES[stored].itemsize
-
-
-def _read_group(model_path: Path, group: dict[str, Any]) -> dict[str, np.ndarray]:
-    specs = group.get("weights", [])
-    expected = sum(_weight_nbytes(s) for s in specs)
-    chunks: list[bytes] = []
-    for rel in group.get("paths", []):
-        shard = (model_path.parent / rel).resolve()
-        if model_path.parent.resolve() not in shard.parents:
-            raise _fail(model_path, f"weight shard path '{rel}' points outside the model folder")
-        if not shard.is_file():
-            raise ModelFormatError(
-                f"{shard}: weight shard listed in {model_path.name} is missing "
-                f"(its group needs {expected} bytes in {len(group['paths'])} shard(s))"
-            )
-        chunks.append(shard.read_bytes())
-    buf = b"".join(chunks)
-    if len(buf) < expected:
-        last = model_path.parent / group["paths"][-1]
-        raise ModelFormatError(
-            f"{last}: weight shard is truncated: the weights in {model_path.name} need {expected} bytes, "
-            f"the shards ({', '.join(group['paths'])}) hold {len(buf)}"
-        )
-    if len(buf) > expected:
-        raise ModelFormatError(
-            f"{model_path.parent / group['paths'][-1]}: weight shards hold {len(buf)} bytes, "
-            f"{model_path.name} describes {expected}: shards and model.json do not belong together"
-        )
-    out, pos = {}, 0
-    for spec in specs:
-        n = _weight_nbytes(spec)
-        out[spec["name"]] = _dequantize(buf[pos : pos + n], spec, model_path)
-        pos += n
-    return out
+def _signature(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    meta = data.get("userDefinedMetadata") or {}
+    sig = data.get("signature") or (meta.get("signature") if isinstance(meta, dict) else None) or {}
+    if not isinstance(sig, dict):
+        raise _fail(path, "field 'signature' must be an object")
+    for key in ("inputs", "outputs"):
+        entries = sig.get(key) or {}
+        if not isinstance(entries, dict) or not all(
+                isinstance(v, dict) and isinstance(v.get("name", k), str) for k, v in entries.items()):
+            raise _fail(path, f"field 'signature.{key}' must map names to objects with a 'name' string")
+    return sig
 
 
 def _signature_names(sig: dict[str, Any], key: str) -> list[str]:
@@ -173,16 +183,9 @@ def _signature_names(sig: dict[str, Any], key: str) -> list[str]:
 def read_tfjs(model_path: Path) -> TfjsGraph:
     model_path = Path(model_path)
     data = _load_json(model_path)
-    nodes: list[TfjsNode] = []
-    for i, raw in enumerate(data["modelTopology"]["node"]):
-        if not isinstance(raw, dict) or "name" not in raw or "op" not in raw:
-            raise _fail(model_path, f"node #{i} in 'modelTopology.node' has no 'name' or 'op'")
-        nodes.append(TfjsNode(raw["name"], raw["op"], list(raw.get("input", [])), raw.get("attr", {})))
-    weights: dict[str, np.ndarray] = {}
-    for group in data["weightsManifest"]:
-        weights.update(_read_group(model_path, group))
-
-    sig = data.get("signature") or data.get("userDefinedMetadata", {}).get("signature") or {}
+    nodes = _nodes(model_path, data["modelTopology"]["node"])
+    sig = _signature(model_path, data)
+    weights = read_weights(model_path, plan(data["weightsManifest"], model_path))
     inputs = _signature_names(sig, "inputs") or [n.name for n in nodes if n.op == "Placeholder"]
     outputs = _signature_names(sig, "outputs")
     if not outputs:
