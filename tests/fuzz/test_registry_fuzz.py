@@ -119,7 +119,7 @@ async def _asgi_put(app: Any, path: str, chunks: Iterator[bytes], length: int | 
 def test_bodies_past_the_cap_are_not_read_to_the_end(client: TestClient, what: str, path: str, limit: int) -> None:
     """A client that streams without Content-Length is cut off once past the limit: the app reads the limit
     and one more chunk, not the 64 chunks offered; with a Content-Length past the limit, nothing of the body."""
-    import asyncio
+    from edgeward.bench.loadgen import run_async
 
     chunk = limit // 4
     read = 0
@@ -131,10 +131,10 @@ def test_bodies_past_the_cap_are_not_read_to_the_end(client: TestClient, what: s
             yield b" " * chunk
 
     with hard_limit(20, memory_mb=128):
-        status = asyncio.run(_asgi_put(client.app, path, body()))
+        status = run_async(_asgi_put(client.app, path, body()))
     assert status == 413
     assert read <= limit + chunk, f"{what}: {read} bytes read for a limit of {limit}"
     read = 0
     with hard_limit(20, memory_mb=128):
-        status = asyncio.run(_asgi_put(client.app, path, body(), length=64 * chunk))
+        status = run_async(_asgi_put(client.app, path, body(), length=64 * chunk))
     assert (status, read) == (413, 0), f"{what}: {read} bytes read past a Content-Length of {64 * chunk}"

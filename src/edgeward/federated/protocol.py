@@ -18,9 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.json_schema import models_json_schema
 
 from edgeward.errors import FederatedError
+from edgeward.package.manifest import VERSION_PATTERN
 
 NAME = r"^[a-z0-9][a-z0-9._-]*$"
-PACKAGE_REF = r"^[a-z0-9][a-z0-9._-]*@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$"
+PACKAGE_REF = r"^[a-z0-9][a-z0-9._-]*@" + VERSION_PATTERN[1:]
+"""NAME@X.Y.Z[-pre] with the manifest's own version rule: a base a manifest would refuse is refused here,
+at the task spec, not as a server error when the version is published."""
 SHA256 = r"^[0-9a-f]{64}$"
 AGGREGATORS = ("fedavg", "median", "trimmed_mean", "krum", "multi_krum")
 ROUND_STATES = ("open", "collecting", "aggregating", "published")
