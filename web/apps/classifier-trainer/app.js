@@ -13,7 +13,7 @@ import { DemoController } from '/apps/kit/controller.js';
 import { $, readBitmap } from '/apps/kit/page.js';
 import { renderClasses, showCounts, showPrediction } from './classes.js';
 import { Library } from './library.js';
-import { setUpOffline } from './offline.js';
+import { setUpOffline } from '/apps/kit/offline.js';
 import { TrainerSession } from './session.js';
 import { TrainingPanel } from './training-panel.js';
 
@@ -241,5 +241,5 @@ $('file').addEventListener('change', () => $('stage').classList.remove('mirrored
 window.addEventListener('pagehide', () => { session.recording = null; });
 
 refreshClasses();
-setUpOffline(state, demo.requested ?? DEFAULT_MODEL); // in parallel with loading the model
+setUpOffline(state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'classifier-trainer' }); // in parallel with loading the model
 demo.start();

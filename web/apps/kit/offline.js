@@ -3,7 +3,6 @@
 // onnxruntime-web's pthread worker scripts (matched by their own URL, outside the app's scope); model
 // bytes live in the runtime's verified cache. The page asks its service worker for what else it needs
 // offline (the model's manifest, the model index, its own data files). ?sw=0 turns it off. Id: #offline.
-// (The classifier trainer and the try-on keep copies of this as their own offline.js.)
 
 import { $ } from './page.js';
 import { activated } from './service-workers.js';

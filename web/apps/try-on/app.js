@@ -4,14 +4,14 @@
 // The shared demo controller (/apps/kit/controller.js) loads the package, runs the source and shows
 // the numbers; this page adds the accessories, the mirrored selfie view, the face status and the
 // photo download. Query params: the controller's (?model= &backend= &threads= &variant=) and &sw=0.
-// Offline-first like the playground (offline.js, sw.js). Test hook: window.tryOn (the controller's
+// Offline-first like the playground (kit/offline.js, sw.js). Test hook: window.tryOn (the controller's
 // state and this page's fields below).
 
 import { createPoseDetector } from '/runtime/edgeward.js';
 import { DemoController } from '/apps/kit/controller.js';
 import { $, overlayContext } from '/apps/kit/page.js';
 import { drawAccessories } from './accessories.js';
-import { setUpOffline } from './offline.js';
+import { setUpOffline } from '/apps/kit/offline.js';
 import { facePlacement, PlacementSmoother } from './placement.js';
 
 const DEFAULT_MODEL = '/models/posenet/latest/';
@@ -133,5 +133,5 @@ $('stop').addEventListener('click', () => {
   $('file').value = ''; // the input no longer names the source, and the same photo can be chosen again
 });
 $('file').addEventListener('change', () => { $('download').disabled = true; });
-setUpOffline(demo.state, demo.requested ?? DEFAULT_MODEL); // in parallel with loading the model
+setUpOffline(demo.state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'try-on' }); // in parallel with loading the model
 demo.start();
