@@ -7,10 +7,11 @@
 //   manifest entry) are stored, and only under their own hash.
 // - A stored entry is never trusted: every read re-checks size and sha256; a mismatch (a
 //   half-written or corrupted entry) is evicted and the file is downloaded again.
-// - A quota error (or no Cache API) falls back to an in-memory copy for this worker's lifetime,
-//   with a console warning and `warning` set in the result; the model still runs.
+// - A quota error, any other failed write (or no Cache API) falls back to an in-memory copy for this
+//   worker's lifetime, with a console warning and `warning` set in the result; the model still runs.
+//   Whatever a failed write may have left under the key is verified and evicted at once.
 
-import { downloadVerified, IntegrityError, verifyFile } from './integrity.js';
+import { DownloadError, downloadVerified, IntegrityError, verifyFile } from './integrity.js';
 
 export const MODEL_CACHE_NAME = 'edgeward-models-v1';
 const KEY_PATH = '/__edgeward__/model-cache/sha256/'; // never fetched: only a Cache API key
@@ -60,6 +61,19 @@ export async function readCached(entry, { storage = globalThis.caches } = {}) {
   }
 }
 
+/** Delete what a failed write left under `entry`'s key unless it verifies (another worker's good copy stays). */
+async function evictIfBad(cache, entry) {
+  const key = cacheKey(entry.sha256);
+  try {
+    const left = await cache.match(key);
+    if (!left) return;
+    await verifyFile(await left.arrayBuffer(), entry, `cached ${entry.path}`);
+  } catch (err) {
+    console.warn(`[edgeward] removing what a failed cache write left: ${err.message || err}`);
+    await cache.delete(key).catch(() => {});
+  }
+}
+
 /**
  * Store verified bytes under their sha256. Re-verifies first (never stores anything else).
  * Returns {stored: 'cache' | 'memory', warning}.
@@ -81,14 +95,18 @@ export async function storeVerified(entry, buffer, { storage = globalThis.caches
       },
     });
     try {
-      // Cache.put commits the entry only once the whole body is written: a failed or interrupted
-      // put leaves no entry, and reads re-verify anyway.
+      // Cache.put should commit the entry only once the whole body is written; a store that fills up
+      // mid-write without being atomic is dealt with below, and reads re-verify anyway.
       await cache.put(cacheKey(entry.sha256), response);
       return { stored: 'cache', warning: null };
     } catch (err) {
-      if (!isQuotaError(err)) throw err;
-      const warning = `storage quota exceeded while caching ${entry.path} (${entry.bytes} bytes): `
-        + 'kept in memory only, it will be downloaded again next time';
+      await evictIfBad(cache, entry);
+      // The bytes in hand are verified: a failed write costs the next download, never this load.
+      const warning = isQuotaError(err)
+        ? `storage quota exceeded while caching ${entry.path} (${entry.bytes} bytes): `
+          + 'kept in memory only, it will be downloaded again next time'
+        : `${entry.path} could not be cached (${err?.name || 'Error'}: ${err?.message || err}): `
+          + 'kept in memory only, it will be downloaded again next time';
       console.warn(`[edgeward] ${warning}`);
       memory.set(entry.sha256, { buffer, file: entry.path, url, bytes: entry.bytes, cachedAt });
       return { stored: 'memory', warning };
@@ -112,7 +130,15 @@ export async function loadModelFile(packageUrl, entry, { onProgress = null, fetc
     return { buffer: cached.buffer, from: cached.from, stored: cached.from, warning: null };
   }
   const url = new URL(entry.path, packageUrl).href;
-  const buffer = await downloadVerified(url, entry, { fetchImpl, onProgress });
+  let buffer;
+  try {
+    buffer = await downloadVerified(url, entry, { fetchImpl, onProgress });
+  } catch (err) {
+    // Say what the caller cannot see: there is no cached copy to fall back on (e.g. the network is cut
+    // after a quota error kept the file in memory only). The error keeps its class and stack.
+    if (err instanceof DownloadError) err.message += `; ${entry.path} is not in the model cache (no verified copy to fall back on)`;
+    throw err;
+  }
   const { stored, warning } = await storeVerified(entry, buffer, { storage, url });
   return { buffer, from: 'network', stored, warning };
 }

@@ -138,3 +138,49 @@ test('listCachedModels and clearCachedModels', async () => {
   assert.equal(await clearCachedModels(null, { storage }), 1);
   assert.deepEqual(storage.deleted, [MODEL_CACHE_NAME]);
 });
+
+test('a write that fails part way leaves no entry behind; the model runs from memory', async () => {
+  const storage = new FakeCaches();
+  const cache = await storage.open(MODEL_CACHE_NAME);
+  const errors = [new DOMException('The quota has been exceeded.', 'QuotaExceededError'), new Error('disk I/O error')];
+  for (const error of errors) {
+    cache.put = async (key, response) => { // a store that is not atomic: half the body, then the error
+      const body = new Uint8Array(await response.arrayBuffer());
+      cache.entries.set(keyOf(key), { body: body.slice(0, body.length >> 1), headers: response.headers });
+      throw error;
+    };
+    const { fetchImpl } = fetchFiles();
+    const result = await loadModelFile(PACKAGE, entry, { fetchImpl, storage });
+    assert.deepEqual([result.from, result.stored], ['network', 'memory']);
+    assert.deepEqual(new Uint8Array(result.buffer), fileBytes.get(entry.path));
+    assert.match(result.warning, error.name === 'QuotaExceededError'
+      ? /storage quota exceeded while caching/ : /could not be cached \(Error: disk I\/O error\): kept in memory only/);
+    assert.equal(cache.entries.size, 0, 'the half-written entry was removed');
+    assert.deepEqual((await listCachedModels({ storage })).map((m) => m.storage), ['memory']);
+    await clearCachedModels(null, { storage: undefined });
+  }
+  assert.match(warnings.join('\n'), /removing what a failed cache write left: cached .* bytes, manifest says/);
+});
+
+test('a failed write keeps a good copy another worker stored under the same key', async () => {
+  const storage = new FakeCaches();
+  const cache = await storage.open(MODEL_CACHE_NAME);
+  const good = { body: fileBytes.get(entry.path).slice(), headers: new Headers() };
+  cache.put = async () => {
+    cache.entries.set(cacheKey(entry.sha256), good); // the other worker's put won the race
+    throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+  };
+  await storeVerified(entry, fileBytes.get(entry.path).slice().buffer, { storage });
+  assert.equal(cache.entries.get(cacheKey(entry.sha256)), good);
+});
+
+test('a failed download says the file is not in the model cache', async () => {
+  const storage = new FakeCaches();
+  const fetchImpl = async () => { throw new TypeError('Failed to fetch'); };
+  await assert.rejects(loadModelFile(PACKAGE, entry, { fetchImpl, storage }), (err) => {
+    assert.ok(err instanceof DownloadError);
+    assert.match(err.message, /download failed \(Failed to fetch\)/);
+    assert.ok(err.message.endsWith(`${entry.path} is not in the model cache (no verified copy to fall back on)`), err.message);
+    return true;
+  });
+});
