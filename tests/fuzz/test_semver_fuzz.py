@@ -4,12 +4,16 @@ VersionError naming the text out. Accepted versions are plain ASCII semver that 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from edgeward.package.semver import MAX_SAFE_INTEGER, Range, Version, VersionError, parse_spec
 from tests.fuzz.harness import FUZZ, outcome
+from tests.package.npm_semver import PROBES as NPM_PROBES
+from tests.package.npm_semver import NpmSemver, disagreements, ours
 
 # Numbers npm would take and the ones it would not: leading zeros, past 2^53 - 1, thousands of digits
 # (Python's int() refuses strings past 4,300 digits), digits of other scripts ('١', '٣': str.isdigit is True).
@@ -78,3 +82,38 @@ def test_package_spec(spec: str) -> None:
     if isinstance(got, tuple):
         name, _ = got
         assert re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name), name
+
+
+# Ranges from npm's grammar and near it, for the differential against npm's own semver.
+_NUM = st.sampled_from(["0", "1", "2", "3", "10", "01", "x", "X", "*", "9007199254740991"])
+_NPM_VERSION = st.builds(lambda parts, pre, build: ".".join(parts) + pre + build,
+                         st.lists(_NUM, min_size=1, max_size=4),
+                         st.sampled_from(["", "", "-0", "-rc.1", "-beta.2", "-0.3", "-01", "-", "-a..b"]),
+                         st.sampled_from(["", "", "+b.1", "+001", "+"]))
+_NPM_OP = st.sampled_from(["", "", "^", "~", "~>", ">=", "<=", ">", "<", "=", "v", "> ", "^ ", "==", "=>", "!"])
+_NPM_SPACE = st.sampled_from([" ", " ", "  ", "\t", "\u00a0", "\n"])
+_NPM_ALT = st.one_of(
+    st.builds(lambda a, s1, s2, b: f"{a}{s1}-{s2}{b}", _NPM_VERSION, _NPM_SPACE, _NPM_SPACE, _NPM_VERSION),
+    st.builds(lambda parts, sp: sp.join(parts), st.lists(st.builds(str.__add__, _NPM_OP, _NPM_VERSION), max_size=3),
+              _NPM_SPACE),
+)
+NPM_RANGES = st.builds(lambda alts, sep: sep.join(alts), st.lists(_NPM_ALT, min_size=1, max_size=3),
+                       st.sampled_from([" || ", "||", " | ", " ||| "]))
+
+
+@pytest.fixture(scope="module")
+def npm() -> Iterator[NpmSemver]:
+    oracle = NpmSemver()
+    yield oracle
+    oracle.close()
+
+
+@FUZZ
+@given(rng=NPM_RANGES, extra=st.lists(_NPM_VERSION, max_size=3))
+@example(rng=">=1.0.0-0 <1.0.0", extra=["1.0.0-0"])  # -0 bounds admit their release's pre-releases
+@example(rng="1.2 - 2", extra=["2.9.9"])  # a partial hyphen range reaches to the end of its last part
+@example(rng="* || 1.0.0-beta", extra=["1.0.0-beta"])  # npm keeps only '*' of such a union
+def test_ranges_agree_with_npm(npm: NpmSemver, rng: str, extra: list[str]) -> None:
+    """Whatever the range, npm's semver and ours agree on its validity, on every probe and on the best."""
+    versions = NPM_PROBES + extra
+    assert disagreements([rng], versions, npm.ask([rng], versions), ours([rng], versions)) == []

@@ -46,10 +46,24 @@ def test_bad_versions(bad: str) -> None:
         Version.parse(bad)
 
 
-@pytest.mark.parametrize("bad", ["^one", ">=1 <two", "1.2.3.4", "~x.y.z.w", "||"])
+@pytest.mark.parametrize("bad", ["^one", ">=1 <two", "1.2.3.4", "~x.y.z.w", "1.2-beta", "x.5", "01.2.3", ">="])
 def test_bad_ranges_name_the_part(bad: str) -> None:
     with pytest.raises(VersionError, match=r"range '.*'"):
         Range.parse(bad)
+
+
+def test_npm_corners() -> None:
+    """What npm's semver does (tests/package/test_semver_npm.py checks thousands more against npm itself)."""
+    assert Range.parse("1.2 - 2.3").best(["1.1.9", "1.2.0", "2.3.9", "2.4.0"]) == "2.3.9"  # hyphen, partial
+    assert Range.parse(">=1.0.0-0").contains("1.0.0-0")  # a -0 bound names its release's pre-releases
+    assert not Range.parse("^1.2.3").contains("2.0.0-0")  # …but the <2.0.0-0 npm generates admits none
+    assert Range.parse("||").contains("1.0.0")  # an empty alternative is any version, as in npm
+    assert not Range.parse("* || 1.0.0-beta").contains("1.0.0-beta")  # npm keeps only '*' of such a union
+    assert Range.parse("~>1.2").best(["1.2.9", "1.3.0"]) == "1.2.9" and Range.parse("1.2.3+build").contains("1.2.3")
+    with pytest.raises(VersionError, match="longer than 256"):
+        Version.parse("1.2.3" + " " * 252)  # counted before trimming, as npm does
+    with pytest.raises(VersionError, match="not a semantic version"):
+        Version.parse("1.2.3-01")  # numeric pre-release identifiers have no leading zeros
 
 
 def test_specs() -> None:
