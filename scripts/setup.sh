@@ -22,7 +22,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "==> installing the Python package"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[dev]'
+# constraints/: exact versions for the machines we test on (the CPU build of torch), kept out of the extras.
+.venv/bin/python -m pip install -q -c constraints/torch-cpu.txt -e '.[dev]'
 
 echo "==> installing the browser runtime's npm dependencies"
 (cd web && npm ci --no-audit --no-fund --loglevel=error)

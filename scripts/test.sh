@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export EDGEWARD_HOME="${EDGEWARD_HOME:-$PWD/.edgeward}"
 echo "==> ruff"
-.venv/bin/ruff check src tests bench
+.venv/bin/ruff check src tests bench hatch_build.py
 echo "==> mypy"
 .venv/bin/mypy
 echo "==> ESLint (web/)"

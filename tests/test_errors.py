@@ -16,7 +16,8 @@ from edgeward import errors
 ERRORS_JS = Path(__file__).resolve().parents[1] / "web" / "src" / "errors.js"
 PYTHON_ONLY = {"MissingExtraError": "pip extras exist only in Python",
                "OptionError": "the browser throws the built-in RangeError, as onnxruntime-web does",
-               "BrowserStartError": "Python's harness could not start Chromium"}
+               "BrowserStartError": "Python's harness could not start Chromium",
+               "VendorFilesError": "the npm files the Python server serves or runs are missing (edgeward.vendor)"}
 JS_ONLY = {"DownloadError", "WorkerError"}
 
 SCRIPT = """

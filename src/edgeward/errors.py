@@ -77,6 +77,11 @@ class MissingExtraError(ToolMissingError):
     """An optional framework (torch, keras, scikit-learn) is not installed; the message names the extra."""
 
 
+class VendorFilesError(ToolMissingError):
+    """npm files Edgeward serves or runs are missing or cannot be fetched (onnxruntime-web's runtime files,
+    TF.js for verification and the bench); the message says how to get them (edgeward.vendor)."""
+
+
 class BrowserError(EdgewardError):
     """The headless browser run failed; the message carries the page's error."""
 

@@ -23,7 +23,8 @@ class Settings:
     web_root: Path
     """The browser runtime and apps (EDGEWARD_WEB_ROOT)."""
     node_modules: Path
-    """Where onnxruntime-web and TF.js are installed by `npm ci` (EDGEWARD_NODE_MODULES)."""
+    """onnxruntime-web (and, in a checkout, TF.js): web/node_modules from `npm ci`, or the copy of the runtime's
+    files an installed wheel ships at the same place (EDGEWARD_NODE_MODULES; see edgeward.vendor)."""
     chromium: Path
     """The Chromium binary Playwright drives (EDGEWARD_CHROMIUM)."""
     registry_url: str | None = None

@@ -42,6 +42,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch
     (errors.PackageNotFoundError, INPUT), (errors.OptionError, INPUT), (errors.TaskError, INPUT),
     (VersionError, INPUT),
     (errors.ToolMissingError, ENV), (errors.MissingExtraError, ENV), (errors.BrowserStartError, ENV),
+    (errors.VendorFilesError, ENV),
     (RegistryUnavailableError, ENV),
 ])
 def test_each_error_class_has_its_row(error: type[errors.EdgewardError], code: ExitCode) -> None:
@@ -106,6 +107,29 @@ def test_3_browser_missing_or_not_starting(posenet_dir: Path, camera: Path, sett
     output = result.stdout + result.stderr
     assert result.returncode == ENV, output
     assert message in output and "Traceback" not in output
+
+
+def test_3_serve_without_the_runtime_files(settings_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    settings_env.setenv("EDGEWARD_NODE_MODULES", str(tmp_path / "node_modules"))  # no onnxruntime-web there
+    result = runner.invoke(app, ["serve", "--port", "9"])
+    assert result.exit_code == ENV, result.output
+    output = " ".join(result.output.split())
+    assert "onnxruntime-web files are missing" in output and "ort.wasm.min.mjs" in output
+    assert "run `npm ci` in the folder it belongs to, or unset it" in output and "Traceback" not in output
+
+
+def test_3_tfjs_fetch_offline(settings_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # No TF.js beside the runtime (as in an installed wheel), none fetched yet, and no npm registry.
+    model_json = small_cnn(tmp_path / "m", (32, 32))
+    settings_env.setenv("EDGEWARD_NODE_MODULES", str(tmp_path / "node_modules"))
+    settings_env.setenv("EDGEWARD_HOME", str(tmp_path / "home"))
+    settings_env.setenv("npm_config_registry", "http://127.0.0.1:9/")
+    settings_env.setenv("npm_config_fetch_retries", "0")
+    result = runner.invoke(app, ["convert", str(model_json), "-o", str(tmp_path / "m.onnx")])
+    assert result.exit_code == ENV, result.output
+    output = " ".join(result.output.split())
+    assert "the npm registry cannot be reached (ECONNREFUSED)" in output and "@tensorflow/tfjs@4.22.0" in output
+    assert "Traceback" not in output and not (tmp_path / "home" / "npm" / "edgeward-tfjs@4.22.0").exists()
 
 
 def test_3_registry_unreachable(settings_env: pytest.MonkeyPatch, tmp_path: Path) -> None:

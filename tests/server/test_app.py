@@ -146,6 +146,16 @@ def test_package_files_are_shared_with_cors_and_corp(client: TestClient, url: st
     assert "access-control-allow-origin" not in other.headers
 
 
+def test_registry_reads_that_find_packages_are_shared_cross_origin() -> None:
+    # @edgeward/runtime's resolvePackage('posenet@^1', registry) runs in apps on other origins
+    for path in ("/api/v1/packages/posenet/resolve", "/api/v1/packages/posenet/versions/1.0.0",
+                 "/api/v1/packages/posenet/versions/1.0.0/files/model.fp32.onnx", "/api/v1/blobs/abc"):
+        assert is_package_file(path), path
+    for path in ("/api/v1/packages", "/api/v1/packages/posenet", "/api/v1/packages/posenet/versions",
+                 "/api/v1/federated/tasks/t/checkin", "/runtime/edgeward.js"):
+        assert not is_package_file(path), path
+
+
 def test_playground_is_an_installable_pwa(client: TestClient) -> None:
     sw = client.get("/apps/playground/sw.js")
     assert sw.status_code == 200 and sw.headers["content-type"].startswith("text/javascript")
@@ -162,3 +172,15 @@ def test_playground_is_an_installable_pwa(client: TestClient) -> None:
     assert {"192x192", "512x512"} <= sizes
     for icon in data["icons"]:
         assert client.get(f"/apps/playground/{icon['src']}").status_code == 200
+
+
+def test_ranges_as_the_declared_starlette_floor_serves_them(client: TestClient) -> None:
+    # pyproject's starlette>=1.5.1: package files and registry blobs are FileResponses with Range support.
+    url = "/models/tiny/1.0.0/model.fp32.onnx"
+    part = client.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == MODEL_BYTES[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{len(MODEL_BYTES)}"
+    assert client.get(url, headers={"Range": "bytes=5-4"}).status_code == 400  # inverted: refused (1.5.1)
+    many = ",".join(f"{i * 3}-{i * 3 + 1}" for i in range(101))  # over 100 ranges: the whole file (1.5.1)
+    whole = client.get(url, headers={"Range": f"bytes={many}"})
+    assert whole.status_code == 200 and whole.content == MODEL_BYTES

@@ -4,13 +4,20 @@
 // Usage: node tfjs_reference.mjs REQUEST.json
 // REQUEST: {model: "model.json", outDir: "...", inputs: {name: {shape: [...], file: "x.bin", dtype}}}
 // Writes one raw little-endian file per output plus outputs.json {name: {shape, file, dtype}}.
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// TF.js comes from EDGEWARD_TFJS_NODE_MODULES (set by edgeward.convert.verify: a checkout's web/node_modules,
+// or the copy fetched into EDGEWARD_HOME for an installed wheel), else from web/node_modules beside this file.
+const nodeModules = process.env.EDGEWARD_TFJS_NODE_MODULES || fileURLToPath(new URL('../node_modules/', import.meta.url));
+const require = createRequire(path.join(nodeModules, 'resolve-from-here.js'));
+const tf = require('@tensorflow/tfjs');
+const { setWasmPaths } = require('@tensorflow/tfjs-backend-wasm');
 
 const req = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-setWasmPaths(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url).pathname);
+setWasmPaths(path.join(nodeModules, '@tensorflow', 'tfjs-backend-wasm', 'dist') + path.sep);
 await tf.setBackend(process.env.EDGEWARD_TFJS_BACKEND || 'cpu');
 await tf.ready();
 

@@ -53,9 +53,9 @@ def write_y4m(path: Path, images: Sequence[np.ndarray], width: int = 640, height
 
 def sample_images() -> list[np.ndarray]:
     """Real photos with people (scikit-image): one person, two side by side, the first mirrored."""
-    from skimage import data
+    from edgeward.runtime.samples import skimage_data
 
-    astronaut = data.astronaut()
+    astronaut = skimage_data().astronaut()
     people = np.concatenate([astronaut[::2, ::2]] * 2, axis=1)
     return [astronaut, people, np.fliplr(astronaut)]
 

@@ -155,8 +155,11 @@ def browser_configs(model: TaskHandle, image: Path, runs: int, warmup: int, prog
     from edgeward.browser.chromium import chromium_context, fake_camera_args
     from edgeward.server.background import serve_in_thread
     from edgeward.settings import get_settings
+    from edgeward.vendor import check_runtime_files, tfjs_node_modules
     from edgeward.zoo.npm import npm_package
 
+    check_runtime_files()
+    tfjs_node_modules(why="the bench's TF.js baseline", progress=progress)  # the bench page loads TF.js
     manifest = model.manifest
     pkg_url = f"/models/{manifest.name}/{manifest.version}/"
     b64 = base64.b64encode(image.read_bytes()).decode()
@@ -292,10 +295,12 @@ def _versions() -> dict[str, str | None]:
 
     from edgeward import __version__
     from edgeward.settings import get_settings
+    from edgeward.vendor import tfjs_node_modules
 
     def npm_version(name: str) -> str | None:
+        folder = get_settings().node_modules if name == "onnxruntime-web" else tfjs_node_modules(fetch=False)
         try:
-            return str(json.loads((get_settings().node_modules / name / "package.json").read_text())["version"])
+            return str(json.loads((folder / name / "package.json").read_text())["version"]) if folder else None
         except (OSError, ValueError, KeyError):
             return None
 

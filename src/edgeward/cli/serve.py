@@ -17,6 +17,8 @@ def serve(
 ) -> None:
     """Serve the browser runtime, model packages and the pose playground."""
     from edgeward.server.app import serve as run_server
+    from edgeward.vendor import check_runtime_files
 
+    check_runtime_files()  # a clear error now, not 404s in the browser later
     note(f"Edgeward playground: http://{host}:{port}/apps/playground/")
     run_server(host=host, port=port)

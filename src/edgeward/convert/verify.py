@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -14,6 +15,7 @@ import numpy as np
 from edgeward.errors import ToolMissingError, VerificationError
 from edgeward.runtime.session import build_session, runner
 from edgeward.settings import get_settings
+from edgeward.vendor import tfjs_node_modules
 
 
 @dataclass
@@ -46,15 +48,15 @@ def run_onnx(model_path: Path, feeds: dict[str, np.ndarray]) -> dict[str, np.nda
 
 
 def run_tfjs_reference(model_json: Path, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Run the original TF.js graph in Node (tfjs + wasm backend from web/node_modules)."""
+    """Run the original TF.js graph in Node (tfjs + wasm backend: the checkout's web/node_modules, else the
+    copy fetched once into EDGEWARD_HOME; see edgeward.vendor)."""
     settings = get_settings()
     script = settings.web_root / "tools" / "tfjs_reference.mjs"
     node = shutil.which("node")
     if node is None:
         raise ToolMissingError("verifying a TF.js conversion needs Node.js ('node' is not on PATH)")
-    if not (settings.node_modules / "@tensorflow" / "tfjs").is_dir():
-        raise ToolMissingError(f"verifying a TF.js conversion needs @tensorflow/tfjs in {settings.node_modules}; "
-                               f"run `npm ci` in {settings.web_root}")
+    node_modules = tfjs_node_modules(settings, why="verifying a TF.js conversion")
+    env = {**os.environ, "EDGEWARD_TFJS_NODE_MODULES": str(node_modules)}
     with tempfile.TemporaryDirectory(prefix="edgeward-ref-") as tmp:
         inputs: dict[str, dict[str, object]] = {}
         for name, arr in feeds.items():
@@ -64,7 +66,7 @@ def run_tfjs_reference(model_json: Path, feeds: dict[str, np.ndarray]) -> dict[s
             inputs[name] = {"shape": list(arr.shape), "file": str(f), "dtype": dtype}
         req = Path(tmp) / "request.json"
         req.write_text(json.dumps({"model": str(Path(model_json).resolve()), "outDir": tmp, "inputs": inputs}))
-        proc = subprocess.run([node, str(script), str(req)], capture_output=True, text=True, timeout=600)
+        proc = subprocess.run([node, str(script), str(req)], capture_output=True, text=True, timeout=600, env=env)
         if proc.returncode != 0:
             tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
             raise VerificationError(f"{model_json}: the TF.js reference run failed:\n{tail}")

@@ -7,6 +7,8 @@ Files are served only from fixed roots, by names that cannot escape them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from edgeward.package.manifest import MANIFEST_FILE, read_manifest
 from edgeward.package.store import list_packages, package_dir
 from edgeward.registry.api import registry_router
 from edgeward.settings import Settings, get_settings
+from edgeward.vendor import ONNXRUNTIME_WEB, check_runtime_files, tfjs_node_modules
 
 ISOLATION_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
@@ -60,18 +63,20 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-# Package files may be fetched by apps on other origins (which may be cross-origin isolated
-# themselves): they are served with CORS and a cross-origin resource policy.
+# Package files, and the registry reads that find them (resolve a range, a version's record), may be
+# fetched by apps on other origins (which may be cross-origin isolated themselves, e.g. a Vite app using
+# @edgeward/runtime's resolvePackage): they are served with CORS and a cross-origin resource policy.
 PACKAGE_FILE_HEADERS = {
     "Cross-Origin-Resource-Policy": "cross-origin",
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Content-Length, Content-Range, Accept-Ranges",
 }
-_PACKAGE_FILE_PATH = re.compile(r"^/models/[^/]+/[^/]+/[^/]+$|^/api/v\d+/(blobs/[^/]+|packages/.+/files/.+)$")
+_PACKAGE_FILE_PATH = re.compile(r"^/models/[^/]+/[^/]+/[^/]+$"
+                                r"|^/api/v\d+/(blobs/[^/]+|packages/.+/files/.+|packages/[^/]+/(resolve|versions/[^/]+))$")
 
 
 def is_package_file(path: str) -> bool:
-    """Whether ``path`` is a model package file (served with CORS and CORP cross-origin)."""
+    """Whether ``path`` is a package file or a registry read that finds one (served with CORS, CORP cross-origin)."""
     return bool(_PACKAGE_FILE_PATH.match(path))
 
 
@@ -123,11 +128,15 @@ def file_response(path: Path, cache: str = "no-cache") -> FileResponse:
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": cache})
 
 
-def _mount_static(app: FastAPI, prefix: str, root: Path) -> None:
+def _mount_static(app: FastAPI, prefix: str, root: Path | Callable[[], Path | None]) -> None:
+    """Files under ``root``; a callable root is looked up per request (None: not installed yet, 404)."""
     async def static(rel: str) -> FileResponse:
         if rel == "" or rel.endswith("/"):
             rel += "index.html"
-        return file_response(safe_file(root, rel))
+        folder = root() if callable(root) else root
+        if folder is None:
+            raise HTTPException(404, f"{prefix}/ is not installed yet: `edgeward bench` fetches it")
+        return file_response(safe_file(folder, rel))
 
     app.add_api_route(f"{prefix}/{{rel:path}}", static, methods=["GET", "HEAD"], include_in_schema=False)
 
@@ -197,12 +206,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(federated_router(settings))
     _mount_static(app, "/apps", apps)
     _mount_static(app, "/runtime", settings.web_root / "src")
-    _mount_static(app, "/vendor/onnxruntime-web", settings.node_modules / "onnxruntime-web" / "dist")
-    # TF.js, for `edgeward bench`'s baseline page (web/apps/bench/): dev dependencies in web/package.json.
-    tfjs = settings.node_modules / "@tensorflow"
-    _mount_static(app, "/vendor/tfjs", tfjs / "tfjs" / "dist")
-    _mount_static(app, "/vendor/tfjs-backend-wasm", tfjs / "tfjs-backend-wasm" / "dist")
-    _mount_static(app, "/vendor/posenet", settings.node_modules / "@tensorflow-models" / "posenet" / "dist")
+    _mount_static(app, "/vendor/onnxruntime-web", settings.node_modules / ONNXRUNTIME_WEB / "dist")
+    # TF.js, for `edgeward bench`'s baseline page (web/apps/bench/): the checkout's dev dependencies, or the
+    # copy the bench fetches into EDGEWARD_HOME (edgeward.vendor); looked up per request, as it may come later.
+    for prefix, package in [("/vendor/tfjs", "@tensorflow/tfjs"), ("/vendor/tfjs-backend-wasm",
+                            "@tensorflow/tfjs-backend-wasm"), ("/vendor/posenet", "@tensorflow-models/posenet")]:
+        _mount_static(app, prefix, partial(_tfjs_dist, settings, package))
 
     @app.api_route("/tfjs-models/{name}/{version}/{file}", methods=["GET", "HEAD"], include_in_schema=False)
     async def tfjs_model_file(name: str, version: str, file: str) -> FileResponse:
@@ -223,12 +232,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _tfjs_dist(settings: Settings, package: str) -> Path | None:
+    try:
+        node_modules = tfjs_node_modules(settings, fetch=False)
+    except EdgewardError:  # no pinned versions to look for: as good as not installed
+        return None
+    return node_modules / package / "dist" if node_modules else None
+
+
 KEEP_ALIVE_S = 65
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
     import uvicorn
 
+    check_runtime_files(settings)  # before binding: a playground without its engine is no use
     # Keep idle connections longer than clients do (httpx drops its own after 5 s, browsers after more):
     # with uvicorn's 5 s default both ends close at once and a request sent on the closing connection
     # fails with "server disconnected" — seen with 200 federated clients held in one round.
