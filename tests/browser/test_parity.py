@@ -26,6 +26,9 @@ CASES = [
     ("astronaut.png", {"max_poses": 5, "score_threshold": 0.3, "nms_radius": 20.0}),
     ("camera.png", {"max_poses": 5, "score_threshold": 0.2, "nms_radius": 20.0}),
     ("camera.png", {"max_poses": 1, "score_threshold": 0.3, "flip_horizontal": True}),
+    # @tensorflow-models/posenet's pre-processing (the pose option resize; runtime/tfjs_resize.py)
+    ("camera.png", {"max_poses": 1, "score_threshold": 0.3, "resize": "tfjs-posenet"}),
+    ("astronaut.png", {"max_poses": 5, "score_threshold": 0.3, "flip_horizontal": True, "resize": "tfjs-posenet"}),
 ]
 
 

@@ -380,6 +380,7 @@ from tests.web import (  # noqa: E402, F401
     federated_fixtures,
     image_fixtures,
     manifest_fuzz,
+    resize_fixtures,
     train_fixtures,
 )
 

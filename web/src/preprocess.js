@@ -7,8 +7,10 @@
 // resize 'center_crop' uses s = max(out_w / W, out_h / H) instead (scale to cover; pads <= 0, nothing
 // is padded), the rule otherwise the same.
 // The image's alpha channel is dropped. Buffers are reused across frames of the same size.
+// `run(image, 'tfjs-posenet')` pre-processes as @tensorflow-models/posenet does instead (./tfjs-resize.js).
 
 import { ManifestError } from './errors.js';
+import { TFJS_POSENET, tfjsPosenet } from './tfjs-resize.js';
 
 export class Letterbox {
   /**
@@ -77,8 +79,16 @@ export class Preprocessor {
     this._ay = null;
   }
 
-  /** `image`: {width, height, data} with RGBA bytes (ImageData). Returns {data, box}. */
-  run(image) {
+  /**
+   * `image`: {width, height, data} with RGBA bytes (ImageData). Returns {data, box}. `resize`: null for
+   * the manifest's rule, or 'tfjs-posenet' (box: a PaddedResize, with the same toImage / scale / imageW).
+   */
+  run(image, resize = null) {
+    if (resize === TFJS_POSENET) {
+      const box = tfjsPosenet(image, this.outH, this.outW, this.scale, this.offset, this.output);
+      return { data: this.output, box };
+    }
+    if (resize !== null && resize !== undefined) throw new RangeError(`resize must be '${TFJS_POSENET}' or null, got ${resize}`);
     const { width: w, height: h, data: px } = image;
     const key = `${w}x${h}`;
     if (key !== this._key) {

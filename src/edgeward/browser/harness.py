@@ -12,7 +12,7 @@ from edgeward.runtime.image import load_image
 
 HARNESS_PATH = "/apps/harness/"
 _JS_OPTIONS = {"max_poses": "maxPoses", "score_threshold": "scoreThreshold", "nms_radius": "nmsRadius",
-               "flip_horizontal": "flipHorizontal", "roi": "roi"}
+               "flip_horizontal": "flipHorizontal", "roi": "roi", "resize": "resize"}
 
 
 def package_url(spec: str) -> str:
@@ -49,9 +49,11 @@ def estimate_poses_in_browser(model: str, image: Path, **opts: Any) -> list[dict
     """``edgeward pose IMAGE --browser``: the same estimation, computed by the browser runtime."""
     from edgeward.browser.chromium import chromium_context
     from edgeward.server.background import serve_in_thread
+    from edgeward.vendor import check_runtime_files
 
     load_image(image)
     pkg = package_url(model)
+    check_runtime_files()  # a clear error, not a harness page that never gets ready
     errors: list[str] = []
     with serve_in_thread() as base, chromium_context() as context:
         page = context.new_page()

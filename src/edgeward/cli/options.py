@@ -40,6 +40,13 @@ class HeadKind(StrEnum):
     mlp = "mlp"
 
 
+class Resize(StrEnum):
+    """Pose pre-processing: the package's own (its letterbox), or @tensorflow-models/posenet's."""
+
+    package = "package"
+    tfjs_posenet = "tfjs-posenet"
+
+
 class Optimizer(StrEnum):
     adam = "adam"
     sgd = "sgd"

@@ -9,7 +9,7 @@ import typer
 from rich.console import RenderableType
 
 from edgeward.cli.exit_codes import friendly
-from edgeward.cli.options import ModelOption, RegistryOption, Variant, VariantOption
+from edgeward.cli.options import ModelOption, RegistryOption, Resize, Variant, VariantOption
 from edgeward.cli.output import Column, JsonFlag, emit, table
 from edgeward.errors import OptionError
 
@@ -39,6 +39,9 @@ def pose(
     score_threshold: Annotated[float, typer.Option(help="Minimum pose (and root part) score")] = 0.5,
     nms_radius: Annotated[float, typer.Option(help="NMS radius in image pixels")] = 20.0,
     flip: Annotated[bool, typer.Option("--flip", help="Mirror x (for selfie views)")] = False,
+    resize: Annotated[Resize, typer.Option(
+        help="Pre-processing: the package's own letterbox, or tfjs-posenet (@tensorflow-models/posenet's: pad to "
+             "the input's aspect with black, TF.js bilinear resize) for the poses a TF.js app gets")] = Resize.package,
     browser: Annotated[bool, typer.Option("--browser", help="Run in headless Chromium instead")] = False,
     variant: VariantOption = Variant.fp32,
     registry: RegistryOption = None,
@@ -46,7 +49,8 @@ def pose(
 ) -> None:
     """Estimate poses in an image, in Python (onnxruntime) or in the browser runtime."""
     opts: dict[str, Any] = {"max_poses": max_poses if multi else 1, "score_threshold": score_threshold,
-                            "nms_radius": nms_radius, "flip_horizontal": flip}
+                            "nms_radius": nms_radius, "flip_horizontal": flip,
+                            "resize": None if resize is Resize.package else resize.value}
     if browser:
         from edgeward.browser.harness import estimate_poses_in_browser
 

@@ -10,6 +10,8 @@ The rule (continuous pixel coordinates, pixel centres at integers):
 A point (x, y) in model-input pixels maps back to the image with ``to_image``.
 ``resize: 'center_crop'`` uses s = max(out_w / W, out_h / H) instead (scale to cover): the pads
 are then <= 0, every output pixel is inside the image, and the rule is otherwise the same.
+:func:`preprocess` also offers ``resize='tfjs-posenet'`` over a package's own rule: the pre-processing of
+@tensorflow-models/posenet (runtime/tfjs_resize.py), for the poses a TF.js app gets.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgeward.package.manifest import LetterboxPreprocess
+from edgeward.runtime.tfjs_resize import TFJS_POSENET, PaddedResize, tfjs_posenet
+
+RESIZE_OPTIONS = (TFJS_POSENET,)
+"""Rules a caller may ask for over the manifest's own ``preprocess.resize`` (None: the manifest's)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,20 @@ def letterbox(image: np.ndarray, spec: LetterboxPreprocess) -> tuple[np.ndarray,
     inside = in_y[:, None, None] & in_x[None, :, None]
     out = np.where(inside, value, spec.pad_value).astype(np.float32)
     return out[None], box
+
+
+Box = Letterbox | PaddedResize
+"""How an image became the model input; both map model-input pixels back with ``to_image``."""
+
+
+def preprocess(image: np.ndarray, spec: LetterboxPreprocess, resize: str | None = None) -> tuple[np.ndarray, Box]:
+    """The model input by the manifest's rule (letterbox / center_crop), or by ``resize`` if given
+    (``'tfjs-posenet'``: @tensorflow-models/posenet's padding and TF.js bilinear resize)."""
+    if resize is None:
+        return letterbox(image, spec)
+    if resize == TFJS_POSENET:
+        return tfjs_posenet(image, spec)
+    raise ValueError(f"resize must be one of {', '.join(RESIZE_OPTIONS)} (or None: the package's own), got {resize!r}")
 
 
 def to_input_dtype(x: np.ndarray, dtype: str) -> np.ndarray:

@@ -17,7 +17,7 @@ from edgeward.errors import ManifestError, TaskError
 from edgeward.package.manifest import LetterboxPreprocess, Manifest
 from edgeward.runtime.image import ImageInput, load_image
 from edgeward.runtime.model import Model
-from edgeward.runtime.preprocess import Letterbox, letterbox, to_input_dtype
+from edgeward.runtime.preprocess import Box, Letterbox, preprocess, to_input_dtype
 from edgeward.tasks.classify import Classification, ClassifyOptions, decode_classification
 from edgeward.tasks.detect import Detection, DetectOptions, decode_detections
 from edgeward.tasks.pose import Frame, Pose, PoseOptions, decode_poses
@@ -61,9 +61,10 @@ class TaskHandle:
                                 f"(it offers {', '.join((*self.methods, 'run'))})")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
 
-    def _prepare(self, image: ImageInput, roi: Sequence[int] | None = None
-                 ) -> tuple[dict[str, np.ndarray], Letterbox, Frame]:
-        """The image (or its ``roi`` crop) letterboxed into the model's feeds, and how to map back."""
+    def _prepare(self, image: ImageInput, roi: Sequence[int] | None = None, resize: str | None = None
+                 ) -> tuple[dict[str, np.ndarray], Box, Frame]:
+        """The image (or its ``roi`` crop) letterboxed (or resized by ``resize``) into the model's feeds, and
+        how to map back."""
         pre = self.manifest.preprocess
         if not isinstance(pre, LetterboxPreprocess):
             raise ManifestError(f"{self.name}: task '{self.task}' needs manifest field 'preprocess'")
@@ -74,7 +75,7 @@ class TaskHandle:
             x0, y0, x1, y1 = check_roi(roi, width, height)
             rgb, frame = rgb[y0:y1, x0:x1], Frame(x0, y0, width)
         spec = self.manifest.inputs[0]
-        x, box = letterbox(rgb, pre)
+        x, box = preprocess(rgb, pre, resize)
         return {spec.name: to_input_dtype(x, spec.dtype)}, box, frame
 
 
@@ -84,12 +85,14 @@ class PoseHandle(TaskHandle):
     def estimate_poses(self, image: ImageInput, max_poses: int = _POSE.max_poses,
                        score_threshold: float = _POSE.score_threshold, nms_radius: float = _POSE.nms_radius,
                        flip_horizontal: bool = _POSE.flip_horizontal,
-                       roi: Sequence[int] | None = _POSE.roi) -> list[Pose]:
+                       roi: Sequence[int] | None = _POSE.roi, resize: str | None = _POSE.resize) -> list[Pose]:
         """Poses in the image's pixels, best first (see ``edgeward.tasks.pose``). ``roi`` (x0, y0, x1, y1;
-        see tasks/roi.py) estimates on that crop only; keypoints are still in the whole image's pixels."""
+        see tasks/roi.py) estimates on that crop only; keypoints are still in the whole image's pixels.
+        ``resize='tfjs-posenet'`` pre-processes as @tensorflow-models/posenet does (runtime/tfjs_resize.py)
+        instead of the package's letterbox: the poses a TF.js app on that package gets."""
         options = PoseOptions(max_poses, score_threshold, nms_radius, flip_horizontal,
-                              None if roi is None else tuple(roi))  # type: ignore[arg-type]
-        feeds, box, frame = self._prepare(image, options.roi)
+                              None if roi is None else tuple(roi), resize)  # type: ignore[arg-type]
+        feeds, box, frame = self._prepare(image, options.roi, options.resize)
         assert self.manifest.preprocess is not None
         return decode_poses(self.manifest.postprocess, self.run(feeds), box, options, self.manifest.preprocess.size,
                             frame)
@@ -104,6 +107,7 @@ class DetectHandle(TaskHandle):
         """Objects as ``[{label, class_id, score, box: [x1, y1, x2, y2]}]`` in image pixels, best first."""
         options = DetectOptions(score_threshold, iou_threshold, max_detections)
         feeds, box, _ = self._prepare(image)
+        assert isinstance(box, Letterbox)  # no other resize was asked for
         return decode_detections(self.manifest.postprocess, self.run(feeds), box, self.manifest.labels, options)
 
 

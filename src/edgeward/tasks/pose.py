@@ -14,7 +14,7 @@ import numpy as np
 
 from edgeward.errors import ManifestError, OptionError
 from edgeward.package.manifest import MoveNetPostprocess, PoseNetPostprocess, Postprocess
-from edgeward.runtime.preprocess import Letterbox
+from edgeward.runtime.preprocess import RESIZE_OPTIONS, Box
 from edgeward.tasks.movenet import decode_movenet
 from edgeward.tasks.outputs import Outputs, hwc, output
 from edgeward.tasks.posenet import RawPose, decode_multiple, decode_single, sigmoid
@@ -33,6 +33,9 @@ class PoseOptions:
     """In image pixels."""
     flip_horizontal: bool = False
     roi: Roi | None = None
+    resize: str | None = None
+    """None: the package's own pre-processing; ``'tfjs-posenet'``: @tensorflow-models/posenet's (pad to the
+    input's aspect with black, TF.js bilinear resize; runtime/tfjs_resize.py), so the poses are a TF.js app's."""
 
     def __post_init__(self) -> None:
         if isinstance(self.max_poses, bool) or not isinstance(self.max_poses, int | np.integer) or self.max_poses < 1:
@@ -43,6 +46,9 @@ class PoseOptions:
             raise OptionError(f"nms_radius must be >= 0, got {self.nms_radius!r}")
         if self.roi is not None:
             object.__setattr__(self, "roi", check_roi(self.roi))  # bounds: once the image is known
+        if self.resize is not None and self.resize not in RESIZE_OPTIONS:
+            raise OptionError(f"resize must be {' or '.join(RESIZE_OPTIONS)} (or None: the package's own "
+                              f"pre-processing), got {self.resize!r}")
 
 
 class Frame(NamedTuple):
@@ -78,7 +84,7 @@ def decode_raw_poses(post: Postprocess | None, outputs: Outputs, input_size: tup
                            post.refine_steps)
 
 
-def _to_output(raw: RawPose, box: Letterbox, names: list[str], flip: bool, frame: Frame) -> Pose:
+def _to_output(raw: RawPose, box: Box, names: list[str], flip: bool, frame: Frame) -> Pose:
     xs, ys = box.to_image(raw.xs, raw.ys)
     xs, ys = xs + frame.x0, ys + frame.y0  # crop pixels → image pixels (a no-op without an ROI)
     if flip:
@@ -90,7 +96,7 @@ def _to_output(raw: RawPose, box: Letterbox, names: list[str], flip: bool, frame
     return {"score": float(raw.score), "keypoints": keypoints}
 
 
-def decode_poses(post: Postprocess | None, outputs: Outputs, box: Letterbox, options: PoseOptions,
+def decode_poses(post: Postprocess | None, outputs: Outputs, box: Box, options: PoseOptions,
                  input_size: tuple[int, int] | list[int], frame: Frame | None = None) -> list[Pose]:
     """``[{score, keypoints: [{name, x, y, score}]}]`` in the whole image's pixels, best first.
 

@@ -14,7 +14,8 @@ import { decodePoses, DEFAULT_POSE_OPTIONS, normalizePoseOptions } from './pose.
  * @typedef {object} FrameContext
  * @property {any} manifest      the validated manifest
  * @property {Record<string, {data: any, dims: readonly number[]}>} outputs  the model's outputs by name
- * @property {import('../preprocess.js').Letterbox} box  how the frame was letterboxed
+ * @property {import('../preprocess.js').Letterbox | import('../tfjs-resize.js').PaddedResize} box  how the frame
+ *   was letterboxed (or resized by the pose option resize 'tfjs-posenet')
  * @property {any} options       the task's normalised options
  * @property {{x0: number, y0: number, width: number}} frame  the crop's origin and the whole image's width
  * @property {object} scratch    buffers a decoder may keep across frames

@@ -3,14 +3,18 @@
 //   [{score, keypoints: [{name, x, y, score}]}] in the input image's pixel coordinates, best first.
 
 import { ManifestError } from '../errors.js';
+import { TFJS_POSENET } from '../tfjs-resize.js';
 import { decodeMovenet } from './movenet.js';
 import { hwc, output } from './outputs.js';
 import { decodeMultiple, decodeSingle, sigmoid } from './posenet.js';
 import { checkRoi } from './roi.js';
 
-/** Python: PoseOptions (the same values in snake_case; tests/tasks/test_table.py checks). */
+/**
+ * Python: PoseOptions (the same values in snake_case; tests/tasks/test_table.py checks). `resize`: null
+ * for the package's own pre-processing, 'tfjs-posenet' for @tensorflow-models/posenet's (../tfjs-resize.js).
+ */
 export const DEFAULT_POSE_OPTIONS = Object.freeze({
-  maxPoses: 1, scoreThreshold: 0.5, nmsRadius: 20, flipHorizontal: false, roi: null,
+  maxPoses: 1, scoreThreshold: 0.5, nmsRadius: 20, flipHorizontal: false, roi: null, resize: null,
 });
 
 /** Defaults filled in and every option checked (RangeError naming it), as PoseOptions does. */
@@ -20,6 +24,9 @@ export function normalizePoseOptions(options = {}) {
   if (!Number.isFinite(o.scoreThreshold)) throw new RangeError(`scoreThreshold must be a number, got ${o.scoreThreshold}`);
   if (!Number.isFinite(o.nmsRadius) || o.nmsRadius < 0) throw new RangeError(`nmsRadius must be >= 0, got ${o.nmsRadius}`);
   if (o.roi !== null && o.roi !== undefined) checkRoi(o.roi, Infinity, Infinity); // bounds: once the frame is known
+  if (o.resize !== null && o.resize !== undefined && o.resize !== TFJS_POSENET) {
+    throw new RangeError(`resize must be '${TFJS_POSENET}' (or null: the package's own pre-processing), got ${o.resize}`);
+  }
   return o;
 }
 
@@ -64,7 +71,7 @@ function toOutput(raw, box, names, flip, frame) {
 
 /**
  * Poses in the whole image's pixels, best first. `post`: manifest.postprocess; `box`: the
- * Letterbox used to pre-process; `inputSize`: manifest.preprocess.size; `frame` {x0, y0, width}:
+ * Letterbox (or PaddedResize) used to pre-process; `inputSize`: manifest.preprocess.size; `frame` {x0, y0, width}:
  * the crop's origin in the whole image and that image's width (default: no crop).
  */
 export function decodePoses(post, outputs, box, options = {}, scratch = {}, inputSize = null, frame = null) {
