@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['node_modules/**'] },
+  { ignores: ['**/node_modules/**', 'examples/*/dist/**'] },
   js.configs.recommended,
   {
     languageOptions: { ecmaVersion: 'latest', sourceType: 'module' }, // e.g. Float16Array, feature-tested
@@ -14,7 +14,7 @@ export default [
   },
   // The runtime and the demo pages run in the page and in (module) workers.
   {
-    files: ['src/**/*.js', 'apps/**/*.js'],
+    files: ['src/**/*.js', 'apps/**/*.js', 'examples/**/*.js'],
     languageOptions: { globals: { ...globals.browser, ...globals.worker } },
   },
   // Service workers of the playground.
@@ -24,7 +24,7 @@ export default [
   },
   // Node: the tests (node --test), the tools and this file.
   {
-    files: ['test/**/*.js', 'tools/**/*.mjs', 'tools/**/*.js', '*.js'],
+    files: ['test/**/*.js', 'tools/**/*.mjs', 'tools/**/*.js', '*.js', 'examples/*/vite.config.js'],
     languageOptions: { globals: { ...globals.node } },
   },
 ];

@@ -2,10 +2,14 @@
 // cross-origin isolated → WASM with one thread. Always reports the backend actually used, and why
 // it is not the preferred one; never a silent fallback.
 //
-// Options: {backend: 'webgpu' | 'wasm' (default: auto), numThreads: n (default: auto)}.
+// Options: {backend: 'webgpu' | 'wasm' (default: auto), numThreads: n (default: auto),
+// wasmPaths: where onnxruntime-web's files are (default: VENDOR_PATH on this origin; see ortSource)}.
 // Reported: {name: 'webgpu' | 'wasm', threads, reason (null, or why we fell back)}.
 
-export const VENDOR_PATH = '/vendor/onnxruntime-web/';
+import { ToolMissingError } from './errors.js';
+
+export const VENDOR_PATH = '/vendor/onnxruntime-web/'; // what `edgeward serve` serves
+export const BUNDLED = 'bundled'; // wasmPaths: onnxruntime-web through the app's bundler (the peer dependency)
 export const ORT_WASM_MODULE = 'ort.wasm.min.mjs'; // CPU only: smaller, loads ort-wasm-simd-threaded.*
 export const ORT_ALL_MODULE = 'ort.all.min.mjs';   // adds the WebGPU execution provider
 export const MAX_AUTO_THREADS = 4;
@@ -14,6 +18,27 @@ const scope = () => globalThis;
 
 export function vendorUrl(origin = scope().location.origin) {
   return new URL(VENDOR_PATH, origin).href; // onnxruntime-web wants an absolute URL ending in '/'
+}
+
+/**
+ * Where onnxruntime-web comes from under the `wasmPaths` option: 'bundled', or the absolute URL
+ * (ending in '/') of a folder holding its dist files (ort.*.min.mjs, ort-wasm-simd-threaded.*) —
+ * `wasmPaths` resolved against `base` (the page: the page side resolves it before the worker sees it).
+ * @param {string | URL | undefined} wasmPaths  default: VENDOR_PATH on `base`'s origin
+ * @param {string} [base]
+ */
+export function ortSource(wasmPaths, base = scope().location?.href) {
+  if (wasmPaths === BUNDLED) return BUNDLED;
+  if (wasmPaths !== undefined && wasmPaths !== null && typeof wasmPaths !== 'string' && !(wasmPaths instanceof URL)) {
+    throw new TypeError(`wasmPaths must be a URL (string) or '${BUNDLED}', got ${typeof wasmPaths}`);
+  }
+  let url;
+  try {
+    url = new URL(wasmPaths || VENDOR_PATH, base).href;
+  } catch {
+    throw new TypeError(`wasmPaths '${wasmPaths}' is not a URL (and there is no page URL to resolve it against)`);
+  }
+  return url.endsWith('/') ? url : `${url}/`;
 }
 
 /** Threads for the WASM backend under these options, and why it is fewer than asked, if so. */
@@ -41,8 +66,23 @@ export async function probeWebGPU() {
   }
 }
 
-async function importOrt(module) {
-  return import(/* webpackIgnore: true */ new URL(module, vendorUrl()).href);
+/** onnxruntime-web's module: the CPU-only build, or the one with WebGPU (`gpu`), from `source` (ortSource). */
+async function importOrt(source, gpu) {
+  if (source !== BUNDLED) {
+    const url = new URL(gpu ? ORT_ALL_MODULE : ORT_WASM_MODULE, source).href;
+    try { // a URL at run time: bundlers must leave this import alone
+      return await import(/* webpackIgnore: true */ /* @vite-ignore */ url);
+    } catch (err) {
+      throw new ToolMissingError(`onnxruntime-web could not be loaded from ${url} (${err.message || err}): serve its dist `
+        + `files there (edgeward serve does) or set the wasmPaths option`, { cause: err });
+    }
+  }
+  try { // bare specifiers: the app's bundler resolves the peer dependency and emits its .wasm with the app
+    return gpu ? await import('onnxruntime-web/all') : await import('onnxruntime-web/wasm');
+  } catch (err) {
+    throw new ToolMissingError(`wasmPaths '${BUNDLED}': onnxruntime-web could not be imported (${err.message || err}); `
+      + 'this needs a bundler (e.g. Vite) and onnxruntime-web installed next to @edgeward/runtime', { cause: err });
+  }
 }
 
 /**
@@ -56,8 +96,9 @@ export async function createSession(modelBytes, options = {}) {
   let reason = wasm.reason;
   let gpuProbe = { adapter: null, reason: 'backend forced to wasm' };
   if (want !== 'wasm') gpuProbe = await probeWebGPU();
-  const ort = await importOrt(gpuProbe.adapter ? ORT_ALL_MODULE : ORT_WASM_MODULE);
-  ort.env.wasm.wasmPaths = vendorUrl();
+  const source = ortSource(options.wasmPaths, vendorUrl());
+  const ort = await importOrt(source, Boolean(gpuProbe.adapter));
+  if (source !== BUNDLED) ort.env.wasm.wasmPaths = source; // bundled: the bundle knows its .wasm URL
   ort.env.wasm.numThreads = wasm.threads; // set explicitly: ort defaults to 1 thread on 2 cores
   ort.env.wasm.proxy = false; // we already are in a worker
   ort.env.logLevel = options.logLevel ?? 'warning';

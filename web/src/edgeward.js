@@ -32,6 +32,7 @@ export {
 } from './errors.js';
 export { TASKS } from './tasks/index.js';
 export { env, toFrame, toImageBitmap } from './worker-client.js';
+export { resolvePackage } from './registry.js';
 export {
   createTrainer, deleteTrainedModel, listTrainedModels, openTrainedModel, publishPackage, RegistryError,
 } from './training.js';

@@ -2,10 +2,12 @@
 // into a frame the worker can own, and the request/reply channel. Shared by the task handles
 // (edgeward.js) and the trainer (training.js).
 
+import { ortSource } from './backends.js';
 import { requestPersistentStorage } from './cache.js';
 import { ImageError, WorkerError } from './errors.js';
 import { checkImageBlob } from './image-size.js';
 import * as protocol from './protocol.js';
+import { resolvePackage } from './registry.js';
 
 const { MSG } = protocol;
 const EVENTS = new Set([MSG.PROGRESS, MSG.EPOCH]);
@@ -16,7 +18,11 @@ const EVENTS = new Set([MSG.PROGRESS, MSG.EPOCH]);
  * @property {'webgpu' | 'wasm'} [backend]  default: WebGPU → WASM threads → WASM
  * @property {number} [numThreads]  WASM threads
  * @property {'fp32' | 'fp16' | 'int8'} [variant]  default: the first the package has
- * @property {string} [workerUrl]
+ * @property {string | URL} [wasmPaths]  where onnxruntime-web's files are: a folder URL (absolute or relative
+ *   to the page), or 'bundled' (import the onnxruntime-web peer dependency through the app's bundler);
+ *   default '/vendor/onnxruntime-web/' on the page's origin, what `edgeward serve` serves
+ * @property {string | URL} [registry]  an Edgeward registry: the package is then a spec 'NAME@RANGE' it resolves
+ * @property {string | URL} [workerUrl]  default: the runtime's worker.js
  * @property {(progress: {file: string, loaded: number, total: number, cached?: boolean}) => void} [onProgress]
  * @property {boolean} [persistStorage]
  */
@@ -31,7 +37,9 @@ export const env = Object.freeze({
   backend: undefined, // 'webgpu' | 'wasm'; undefined = WebGPU → WASM threads → WASM
   numThreads: undefined, // undefined = min(4, hardwareConcurrency) when crossOriginIsolated, else 1
   variant: undefined, // 'fp32' | 'fp16' | 'int8'; undefined = first of those the package has
-  workerUrl: new URL('./worker.js', import.meta.url).href,
+  wasmPaths: undefined, // undefined = '/vendor/onnxruntime-web/' on the page's origin; 'bundled'; a folder URL
+  registry: undefined, // a registry URL: packageUrl is then 'NAME@RANGE' (resolvePackage)
+  workerUrl: undefined, // undefined = the runtime's worker.js (startWorker)
   onProgress: undefined, // ({file, loaded, total, cached}) => void, while model files download
   persistStorage: true, // ask navigator.storage.persist() so cached models survive storage pressure
 });
@@ -79,10 +87,23 @@ export async function toImageBitmap(source) {
   return createImageBitmap(source);
 }
 
+/**
+ * The inference worker: the one at `url` (an app's own, e.g. apps/playground/worker.js, which imports
+ * the runtime's), else the runtime's worker.js next to this module. The second `new Worker` is written
+ * exactly as bundlers look for it (a literal `new URL('./worker.js', import.meta.url)` and static
+ * options), so Vite, webpack 5 and Parcel bundle worker.js as a worker entry of the app.
+ * @param {string | URL} [url]
+ */
+export function startWorker(url) {
+  if (url) return new Worker(url, { type: 'module', name: 'edgeward' });
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'edgeward' });
+}
+
 /** One request → one reply over a module worker, matched by id; events in between go to the caller. */
 export class RpcWorker {
+  /** @param {string | URL} [url]  the worker's script (default: the runtime's, see startWorker) */
   constructor(url) {
-    this.worker = new Worker(url, { type: 'module', name: 'edgeward' });
+    this.worker = startWorker(url);
     this.nextId = 1;
     this.pending = new Map();
     this.worker.onmessage = (event) => this._receive(event.data);
@@ -148,11 +169,14 @@ export class RpcWorker {
  */
 export async function openWorker(packageUrl, options = {}) {
   const opts = { ...env, ...options };
-  const base = new URL(packageUrl, globalThis.location?.href).href;
+  const { workerUrl, onProgress, persistStorage, registry, ...workerOptions } = opts;
+  // resolved here, against the page's URL (the worker's own would differ), and sent as strings
+  workerOptions.wasmPaths = ortSource(opts.wasmPaths, globalThis.location?.href);
+  const found = registry ? (await resolvePackage(String(packageUrl), registry)).url : packageUrl;
+  const base = new URL(found, globalThis.location?.href).href;
   const url = base.endsWith('/') ? base : `${base}/`;
-  const rpc = new RpcWorker(opts.workerUrl);
+  const rpc = new RpcWorker(workerUrl);
   try {
-    const { workerUrl, onProgress, persistStorage, ...workerOptions } = opts; // eslint-disable-line no-unused-vars
     const persisting = persistStorage ? requestPersistentStorage() : Promise.resolve(null); // in parallel
     const onEvent = onProgress && ((m) => onProgress({ file: m.file, loaded: m.loaded, total: m.total, cached: m.cached }));
     const ready = await rpc.call((id) => protocol.init(id, url, workerOptions), [], onEvent);

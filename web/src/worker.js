@@ -3,7 +3,7 @@
 
 import { createSession } from './backends.js';
 import { loadModelFile } from './cache.js';
-import { EdgewardError, ImageError, ManifestError, TaskError } from './errors.js';
+import { EdgewardError, ImageError, ManifestError, TaskError, WorkerError } from './errors.js';
 import { federatedHandlers } from './federated/handlers.js';
 import { fetchManifest } from './manifest.js';
 import { Preprocessor, toInt32Input } from './preprocess.js';
@@ -157,13 +157,15 @@ async function estimateFrame(frame, options) {
   const t0 = performance.now();
   const roi = options?.roi ?? null;
   if (roi && !state.task.roi) throw new RangeError(`the roi option is for pose packages, not task '${state.manifest.task}'`);
+  const resize = options?.resize ?? null; // 'tfjs-posenet': @tensorflow-models/posenet's pre-processing
+  if (resize && state.manifest.task !== 'pose') throw new RangeError(`the resize option is for pose packages, not task '${state.manifest.task}'`);
   let pixels;
   try {
     pixels = await readPixels(frame, roi);
   } finally {
     frame?.close?.();
   }
-  const { box } = state.pre.run(pixels.image);
+  const { box } = state.pre.run(pixels.image, resize);
   if (state.intInput) toInt32Input(state.pre.output, state.intInput);
   const t1 = performance.now();
   const out = await state.session.run({ [state.input.name]: state.inputTensor });
@@ -264,7 +266,7 @@ const handlers = {
   [MSG.TRAIN]: training.handleTrain,
 };
 
-self.onmessage = (event) => {
+const onMessage = (event) => {
   const msg = event.data;
   if (msg?.type === MSG.CANCEL) { // at once: the request it names may be the one running
     training.cancel(msg.id);
@@ -285,3 +287,14 @@ self.onmessage = (event) => {
     }
   });
 };
+
+// onnxruntime-web's threads ('em-pthread' workers) may load this module too: a bundler can put a helper
+// that its chunk shares into this entry chunk. They have their own message handler; only ours listens here.
+// When a thread's script is this very file, onnxruntime-web was bundled into it (Vite's default worker
+// format, 'iife'): it would never start, so say why (the error reaches the page as a WorkerError).
+if (!self.name?.startsWith('em-pthread')) {
+  self.onmessage = onMessage;
+} else if (import.meta.url === self.location.href) {
+  throw new WorkerError('onnxruntime-web was bundled into the runtime\'s worker, so its threads cannot start: '
+    + 'bundle workers as ES modules (Vite: worker: {format: \'es\'}), or load onnxruntime-web by URL (wasmPaths)');
+}
