@@ -16,6 +16,10 @@ from tests.browser.conftest import OpenedPage
 pytestmark = pytest.mark.browser
 
 
+CENTRE_ALPHA = """() => { const c = document.getElementById('overlay');
+    return c.getContext('2d').getImageData(c.width >> 1, c.height >> 1, 1, 1).data[3]; }"""
+
+
 def test_webcam_produces_poses_continuously(browser_page: Callable[..., OpenedPage], fake_camera: Path) -> None:
     opened = browser_page(extra_args=fake_camera_args(fake_camera))
     page = opened.page
@@ -35,6 +39,14 @@ def test_webcam_produces_poses_continuously(browser_page: Callable[..., OpenedPa
         assert poses, "no pose in the last frame"
         assert len(poses[0]["keypoints"]) == 17
         assert all({"name", "x", "y", "score"} <= kp.keys() for kp in poses[0]["keypoints"])
+    # by default each skeleton is drawn over the frame it was computed on (track's keepFrame), which the
+    # overlay then shows: its centre pixel is the camera's picture, not transparent
+    assert page.evaluate("window.playground.drawnOnOwnFrame") is True
+    assert page.evaluate(CENTRE_ALPHA) == 255
+    page.uncheck("#own-frame")  # the live video shows through again; the overlay only has the skeleton
+    done = page.evaluate("window.playground.framesDone")
+    page.wait_for_function("(n) => window.playground.framesDone > n + 1", arg=done, timeout=30_000)
+    assert page.evaluate("window.playground.drawnOnOwnFrame") is False
     assert page.evaluate("window.playground.errors") == []
     assert opened.errors == []
     assert page.is_hidden("#error")

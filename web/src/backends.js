@@ -85,15 +85,19 @@ async function importOrt(source, gpu) {
   }
 }
 
+// A 65-byte ONNX model (Identity on float[1]). A session on it makes onnxruntime-web fetch, compile and
+// instantiate its WASM and start its threads: done while the model downloads, not after.
+const PRIMER_MODEL = 'CAg6NwoQCgF4EgF5IghJZGVudGl0eRIBZ1oPCgF4EgoKCAgBEgQKAggBYg8KAXkSCgoICAESBAoCCAFCBAoAEA0=';
+
 /**
- * Create an onnxruntime-web InferenceSession for `modelBytes` (Uint8Array) on the best backend
- * the options allow. Returns {ort, session, backend}.
+ * Start onnxruntime-web for these options, independent of any model: choose the backend, import the
+ * module, initialise its WASM runtime. The worker starts this before it fetches the model.
+ * Returns {ort, want, threads, reason, gpuProbe}.
  */
-export async function createSession(modelBytes, options = {}) {
+export async function prepareRuntime(options = {}) {
   const want = options.backend ?? 'auto';
   if (!['auto', 'webgpu', 'wasm'].includes(want)) throw new RangeError(`backend must be 'webgpu' or 'wasm', got '${want}'`);
   const wasm = wasmThreads(options);
-  let reason = wasm.reason;
   let gpuProbe = { adapter: null, reason: 'backend forced to wasm' };
   if (want !== 'wasm') gpuProbe = await probeWebGPU();
   const source = ortSource(options.wasmPaths, vendorUrl());
@@ -102,18 +106,31 @@ export async function createSession(modelBytes, options = {}) {
   ort.env.wasm.numThreads = wasm.threads; // set explicitly: ort defaults to 1 thread on 2 cores
   ort.env.wasm.proxy = false; // we already are in a worker
   ort.env.logLevel = options.logLevel ?? 'warning';
+  const primer = await ort.InferenceSession.create(Uint8Array.from(atob(PRIMER_MODEL), (c) => c.charCodeAt(0)),
+    { executionProviders: ['wasm'] });
+  await primer.release();
+  return { ort, want, threads: wasm.threads, reason: wasm.reason, gpuProbe };
+}
+
+/**
+ * Create an onnxruntime-web InferenceSession for `modelBytes` (Uint8Array) on the best backend the
+ * options allow, on a runtime from prepareRuntime (started here when not given). Returns {ort, session, backend}.
+ */
+export async function createSession(modelBytes, options = {}, prepared = prepareRuntime(options)) {
+  const { ort, want, threads, reason: threadsReason } = await prepared;
+  let { gpuProbe } = await prepared;
   if (gpuProbe.adapter) {
     try {
       ort.env.webgpu.adapter = gpuProbe.adapter;
       const session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['webgpu'] });
-      return { ort, session, backend: { name: 'webgpu', threads: wasm.threads, reason: null } };
+      return { ort, session, backend: { name: 'webgpu', threads, reason: null } };
     } catch (err) {
       gpuProbe = { adapter: null, reason: `WebGPU session creation failed: ${err.message || err}` };
     }
   }
-  if (want !== 'wasm') reason = [gpuProbe.reason, reason].filter(Boolean).join('; ');
+  const reason = want !== 'wasm' ? [gpuProbe.reason, threadsReason].filter(Boolean).join('; ') : threadsReason;
   const session = await ort.InferenceSession.create(modelBytes, {
     executionProviders: ['wasm'], graphOptimizationLevel: 'all',
   });
-  return { ort, session, backend: { name: 'wasm', threads: wasm.threads, reason: reason || null } };
+  return { ort, session, backend: { name: 'wasm', threads, reason: reason || null } };
 }

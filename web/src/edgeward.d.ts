@@ -103,6 +103,8 @@ export interface TrackOptions {
   start?: 'just-in-time' | 'eager';
   /** Default: the loop stops and the error is logged. */
   onError?: (error: unknown) => void;
+  /** Hand each result the frame it was computed on (TrackedFrame.image), to draw the result over it. */
+  keepFrame?: boolean;
 }
 export interface TrackedFrame {
   width: number;
@@ -111,6 +113,8 @@ export interface TrackedFrame {
   timings: Record<string, number>;
   /** Capture → result. */
   latencyMs: number;
+  /** With keepFrame: the picture this result was computed on; valid only during the callback (closed after it). */
+  image?: VideoFrame | ImageBitmap;
 }
 export interface Tracker { stop(): void; readonly stats: { frames: number; dropped: number } }
 

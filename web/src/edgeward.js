@@ -71,6 +71,12 @@ function taskHandle(rpc, ready) {
   };
 }
 
+/** A copy of a captured frame the page keeps while the original goes to the worker: a VideoFrame clone
+ * shares its pixels (no copy); an ImageBitmap (browsers without VideoFrame) is copied once. */
+function keepCopy(frame) {
+  return typeof VideoFrame !== 'undefined' && frame instanceof VideoFrame ? frame.clone() : createImageBitmap(frame);
+}
+
 /** Send one image to the worker (the frame is transferred, never copied) and return its reply. */
 async function estimateOn(handle, rpc, source, options) {
   handle.checkOpen();
@@ -87,13 +93,15 @@ async function estimateOn(handle, rpc, source, options) {
  * (e.g. maxPoses), `inFlight` (default 2; 1 = the worker idles while a frame is captured), `start`
  * ('just-in-time', the default: with two in flight the next frame is captured as the running inference
  * ends, so results are about one inference old; 'eager': captured at once, one inference older), `onError(err)` (default: the loop
- * stops and the error is logged), and for pose packages `roi` (default false): estimate each frame on
- * a crop around the previous frame's pose (tasks/roi.js) — for video only. Returns
- * {stop(), stats: {frames, dropped}}.
+ * stops and the error is logged), `keepFrame` (default false): frame.image is the picture the result was
+ * computed on (a VideoFrame or ImageBitmap, valid only during onResult; closed after it), so the result
+ * can be drawn over its own frame instead of over a live video that has moved on; and for pose packages
+ * `roi` (default false): estimate each frame on a crop around the previous frame's pose (tasks/roi.js)
+ * — for video only. Returns {stop(), stats: {frames, dropped}}.
  */
 function trackOn(handle, rpc, normalize, pick, video, onResult, options = {}) {
   handle.checkOpen();
-  const { inFlight, start, onError, roi: useRoi = false, ...taskOptions } = options;
+  const { inFlight, start, onError, roi: useRoi = false, keepFrame = false, ...taskOptions } = options;
   const opts = normalize(taskOptions);
   const roiOptions = useRoi === true ? {} : useRoi;
   if (roiOptions && handle.manifest.task !== 'pose') throw new RangeError('the roi option is for pose packages');
@@ -110,14 +118,21 @@ function trackOn(handle, rpc, normalize, pick, video, onResult, options = {}) {
     onError: fail,
     run: async () => {
       const t0 = performance.now();
-      const reply = await estimateOn(handle, rpc, video, roiOptions ? { ...opts, roi } : opts);
-      if (roiOptions) {
-        roi = nextRoi(reply.poses, reply.frame.width, reply.frame.height, handle.manifest.preprocess.size,
-          { ...roiOptions, flipped: opts.flipHorizontal });
+      const frame = await toFrame(video);
+      const kept = keepFrame ? await keepCopy(frame) : null; // the worker gets (and closes) `frame`
+      try {
+        const reply = await estimateOn(handle, rpc, frame, roiOptions ? { ...opts, roi } : opts);
+        if (roiOptions) {
+          roi = nextRoi(reply.poses, reply.frame.width, reply.frame.height, handle.manifest.preprocess.size,
+            { ...roiOptions, flipped: opts.flipHorizontal });
+        }
+        if (stopped) return;
+        stats.frames += 1;
+        const info = { ...reply.frame, timings: reply.timings, latencyMs: performance.now() - t0 };
+        onResult(pick(reply), kept ? { ...info, image: kept } : info);
+      } finally {
+        kept?.close();
       }
-      if (stopped) return;
-      stats.frames += 1;
-      onResult(pick(reply), { ...reply.frame, timings: reply.timings, latencyMs: performance.now() - t0 });
     },
   });
   return {

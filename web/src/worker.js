@@ -1,21 +1,18 @@
 // The inference worker: loads and verifies a model package, creates the onnxruntime-web session,
 // warms it up, then pre-processes, runs and decodes every frame. The page only draws.
 
-import { createSession } from './backends.js';
+import { createSession, prepareRuntime } from './backends.js';
 import { loadModelFile } from './cache.js';
 import { EdgewardError, ImageError, ManifestError, TaskError, WorkerError } from './errors.js';
-import { federatedHandlers } from './federated/handlers.js';
 import { fetchManifest } from './manifest.js';
 import { Preprocessor, toInt32Input } from './preprocess.js';
 import * as protocol from './protocol.js';
 import { TASKS } from './tasks/index.js';
 import { checkRoi } from './tasks/roi.js';
-import { trainingHandlers } from './train/handlers.js';
-import { bestPoseFeatures, POSE_ESTIMATE } from './train/pose-features.js';
 
 const { MSG } = protocol;
 const VARIANTS = ['fp32', 'fp16', 'int8'];
-const WARMUP_RUNS = 2; // the second run is still slower than steady state; the third is not
+const WARMUP_RUNS = 1; // the first run is several times slower than the next (allocation, packing); later ones are not
 
 let state = null; // {manifest, ort, session, backend, pre, inputTensor, canvas, ctx, scratch, frameBuffer, copyToRgba}
 let queue = Promise.resolve(); // messages are handled one at a time: the input buffer is reused
@@ -49,6 +46,8 @@ function checkInput(manifest) {
 
 async function handleInit(msg) {
   const t0 = performance.now();
+  const runtime = prepareRuntime(msg.options); // onnxruntime-web starts while the manifest and model download
+  runtime.catch(() => {}); // its error is thrown where it is awaited (createSession)
   const manifest = await fetchManifest(msg.packageUrl);
   const task = TASKS[manifest.task];
   if (!task) throw new ManifestError(`field 'task': '${manifest.task}' is not a task this runtime knows (${Object.keys(TASKS).join(', ')})`);
@@ -62,7 +61,7 @@ async function handleInit(msg) {
     from: file.from, stored: file.stored, warning: file.warning,
     persisted: (await self.navigator.storage?.persisted?.().catch(() => null)) ?? null,
   };
-  const { ort, session, backend } = await createSession(new Uint8Array(file.buffer), msg.options);
+  const { ort, session, backend } = await createSession(new Uint8Array(file.buffer), msg.options, runtime);
   if (!input) { // tensors in, tensors out; no pre-processing, no fixed input to warm up with
     state = { manifest, task, ort, session, backend, raw: true };
     return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: performance.now() - t0, warmupMs: 0 }, cache);
@@ -240,40 +239,53 @@ async function handleRun(msg) {
   return protocol.outputs(msg.id, tensors, { prepareMs: t1 - t0, inferenceMs: t2 - t1 });
 }
 
+// Training and federated rounds are imported on first use: most pages only run a model, and each module
+// the worker imports up front delays its first result.
+//
 // Training on the base model's features (train/handlers.js): a frame becomes the embedding of the
 // classifier this worker runs, or the pose features of a pose base's best pose (a mirror picture is
 // estimated with flipHorizontal and its sides swapped, as Python's train/poses.py does); feature
 // vectors pass straight through.
-const training = trainingHandlers({
-  base: () => state?.manifest ?? null,
-  embed: async (frame, { mirrored }) => {
-    if (state?.manifest.task !== 'pose') return (await estimateFrame(frame, { topK: 1, embedding: true })).payload.embedding;
-    const { poses } = (await estimateFrame(frame, { ...POSE_ESTIMATE, flipHorizontal: mirrored })).payload;
-    return bestPoseFeatures(poses, { flipHorizontal: mirrored, mirrored });
-  },
-  // op 'predictPose' (pose bases): the poses of a frame as estimated for training, with the estimate's timings
-  estimatePoses: async (frame, { mirrored }) => {
-    const { payload, timings } = await estimateFrame(frame, { ...POSE_ESTIMATE, flipHorizontal: mirrored });
-    return { poses: payload.poses, timings };
-  },
-  post: (message) => self.postMessage(message),
-});
+let training = null; // the training handlers, once loaded
+let trainingLoad = null;
+function loadTraining() {
+  trainingLoad ??= Promise.all([import('./train/handlers.js'), import('./train/pose-features.js')]).then(
+    ([{ trainingHandlers }, { bestPoseFeatures, POSE_ESTIMATE }]) => {
+      training = trainingHandlers({
+        base: () => state?.manifest ?? null,
+        embed: async (frame, { mirrored }) => {
+          if (state?.manifest.task !== 'pose') return (await estimateFrame(frame, { topK: 1, embedding: true })).payload.embedding;
+          const { poses } = (await estimateFrame(frame, { ...POSE_ESTIMATE, flipHorizontal: mirrored })).payload;
+          return bestPoseFeatures(poses, { flipHorizontal: mirrored, mirrored });
+        },
+        // op 'predictPose' (pose bases): the poses of a frame as estimated for training, with the estimate's timings
+        estimatePoses: async (frame, { mirrored }) => {
+          const { payload, timings } = await estimateFrame(frame, { ...POSE_ESTIMATE, flipHorizontal: mirrored });
+          return { poses: payload.poses, timings };
+        },
+        post: (message) => self.postMessage(message),
+      });
+      return training;
+    });
+  return trainingLoad;
+}
 
-const federated = federatedHandlers();
+let federatedLoad = null;
+const loadFederated = () => (federatedLoad ??= import('./federated/handlers.js').then((m) => m.federatedHandlers()));
 
 const handlers = {
   [MSG.INIT]: handleInit, [MSG.ESTIMATE]: handleEstimate, [MSG.DISPOSE]: handleDispose, [MSG.RUN]: handleRun,
-  [MSG.TRAIN]: training.handleTrain,
+  [MSG.TRAIN]: async (msg) => (await loadTraining()).handleTrain(msg),
 };
 
 const onMessage = (event) => {
   const msg = event.data;
   if (msg?.type === MSG.CANCEL) { // at once: the request it names may be the one running
-    training.cancel(msg.id);
+    training?.cancel(msg.id); // a fit can only be running once training is loaded
     return;
   }
   if (msg?.type === MSG.FEDERATE) { // at once, not queued: a round waits on other clients
-    federated.handle(msg).then((reply) => self.postMessage(reply), (err) => self.postMessage(protocol.error(msg.id, err)));
+    loadFederated().then((federated) => federated.handle(msg)).then((reply) => self.postMessage(reply), (err) => self.postMessage(protocol.error(msg.id, err)));
     return;
   }
   queue = queue.then(async () => {

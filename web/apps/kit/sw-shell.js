@@ -94,8 +94,11 @@ async function fetchAndStore(cache, url, wantText = false) {
 }
 
 const IMPORT_RE = /^\s*(?:import|export)\s*(?:[\w*{}\s,$]+from\s*)?['"]([^'"]+)['"]/gm; // static, at line start
+// import('./x.js') with a literal path: the worker loads training and federated modules on first use, and
+// they must be there offline too (bare specifiers such as 'onnxruntime-web/wasm' are a bundler's business)
+const DYNAMIC_IMPORT_RE = /\bimport\(\s*['"]((?:\.{1,2})?\/[^'"]+)['"]\s*\)/g;
 
-/** Every module of this folder, the kit or the runtime reachable from `entries` through static imports. */
+/** Every module of this folder, the kit or the runtime reachable from `entries` through imports with literal paths. */
 async function cacheModuleGraph(cache, entries) {
   const seen = new Set();
   const queue = entries.map((e) => new URL(e, SCOPE).href);
@@ -104,7 +107,7 @@ async function cacheModuleGraph(cache, entries) {
     if (seen.has(url)) continue;
     seen.add(url);
     const source = await fetchAndStore(cache, url, true);
-    for (const m of source.matchAll(IMPORT_RE)) {
+    for (const m of [...source.matchAll(IMPORT_RE), ...source.matchAll(DYNAMIC_IMPORT_RE)]) {
       const dep = new URL(m[1], url).href;
       const ours = dep.startsWith(SCOPE) || dep.startsWith(KIT) || dep.startsWith(RUNTIME);
       if (ours && !seen.has(dep)) queue.push(dep);

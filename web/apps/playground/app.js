@@ -46,9 +46,19 @@ function drawRoi(ctx, roi, width) {
   ctx.restore();
 }
 
-function render(poses, { width, height, roi }) {
+/** The video frame a result was computed on, under its drawing (mirrored as the live video is shown). */
+function drawFrame(ctx, image, width, height) {
+  ctx.save();
+  if ($('mirror').checked) ctx.setTransform(-1, 0, 0, 1, width, 0);
+  ctx.drawImage(image, 0, 0, width, height);
+  ctx.restore();
+}
+
+function render(poses, { width, height, roi, image }) {
   demo.state.lastPoses = poses;
   const ctx = overlayContext(width, height);
+  if (image) drawFrame(ctx, image, width, height);
+  demo.state.drawnOnOwnFrame = Boolean(image);
   drawPoses(ctx, poses, demo.state.manifest, { minScore: poseOptions().scoreThreshold, lineWidth: Math.max(2, width / 200) });
   drawRoi(ctx, roi, width);
 }
@@ -128,7 +138,7 @@ async function setUpOffline(state, modelUrl) {
 
 const demo = new DemoController({
   hook: 'playground',
-  state: { lastPoses: [], offlineReady: false, offlineError: null },
+  state: { lastPoses: [], offlineReady: false, offlineError: null, drawnOnOwnFrame: false },
   task: 'pose',
   create: createPoseDetector,
   defaultModel: DEFAULT_MODEL,
@@ -136,7 +146,9 @@ const demo = new DemoController({
   // the inference worker starts from this folder, so the service worker serves its imports offline
   runtime: { workerUrl: new URL('./worker.js', import.meta.url).href },
   options: poseOptions,
-  videoOptions: () => ({ roi: $('roi').checked }),
+  // keepFrame: each skeleton is drawn over the frame it was computed on (the overlay then covers the live
+  // video, about one inference behind it), so it never lags onto a later frame, e.g. across a cut in a clip
+  videoOptions: () => ({ roi: $('roi').checked, keepFrame: $('own-frame').checked }),
   estimate: (detector, image, options) => detector.estimatePoses(image, options),
   render,
   onModel(detector, url) {
@@ -146,7 +158,7 @@ const demo = new DemoController({
   },
 });
 
-demo.watchOptions(['multi', 'max-poses', 'score-threshold', 'nms-radius', 'mirror', 'roi']);
+demo.watchOptions(['multi', 'max-poses', 'score-threshold', 'nms-radius', 'mirror', 'roi', 'own-frame']);
 $('mirror').addEventListener('change', (e) => $('stage').classList.toggle('mirrored', e.target.checked));
 $('clear-cache').addEventListener('click', async () => {
   await clearCachedModels();
