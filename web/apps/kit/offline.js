@@ -7,16 +7,52 @@
 import { $ } from './page.js';
 import { activated } from './service-workers.js';
 
+const REPLY_TIMEOUT_MS = 30_000;
+
 /**
- * Ask `registration`'s active service worker to keep `urls`; an Error lists those it could not store.
- * @param {ServiceWorkerRegistration} registration @param {string[]} urls
+ * Post `urls` to `worker` once it is activated (its cache is the live one then): {reply}, or {lost: why}
+ * when no reply came within `timeoutMs` or the worker went redundant first (a newer version took over:
+ * the message may never have been handled).
+ * @param {ServiceWorker} worker @param {string[]} urls @param {number} timeoutMs
+ * @returns {Promise<{reply?: {cached: string[], failed: {url: string, reason: string}[]}, lost?: string}>}
  */
-export async function keepOffline(registration, urls) {
-  const reply = await new Promise((resolve) => {
+function ask(worker, urls, timeoutMs) {
+  return new Promise((resolve) => {
     const channel = new MessageChannel();
-    channel.port1.onmessage = (e) => resolve(e.data);
-    registration.active.postMessage({ type: 'cache-urls', urls }, [channel.port2]);
+    const done = (outcome) => {
+      clearTimeout(timer);
+      worker.removeEventListener('statechange', onState);
+      channel.port1.close();
+      resolve(outcome);
+    };
+    let posted = false;
+    const onState = () => {
+      if (worker.state === 'redundant') done({ lost: 'it was replaced before it answered' });
+      else if (worker.state === 'activated' && !posted) {
+        posted = true;
+        worker.postMessage({ type: 'cache-urls', urls }, [channel.port2]);
+      }
+    };
+    const timer = setTimeout(() => done({ lost: `no answer within ${timeoutMs / 1000} s` }), timeoutMs);
+    channel.port1.onmessage = (e) => done({ reply: e.data });
+    worker.addEventListener('statechange', onState);
+    onState();
   });
+}
+
+/**
+ * Ask `registration`'s active service worker to keep `urls`; an Error lists those it could not store,
+ * or says that no service worker answered (after one retry with the page's new controller, if it changed).
+ * @param {ServiceWorkerRegistration} registration @param {string[]} urls
+ * @param {{timeoutMs?: number}} [options]  how long to wait for each reply (30 s)
+ */
+export async function keepOffline(registration, urls, { timeoutMs = REPLY_TIMEOUT_MS } = {}) {
+  const first = registration.active;
+  if (!first) throw new Error('no active service worker to keep the files offline');
+  let { reply, lost } = await ask(first, urls, timeoutMs);
+  const next = [navigator.serviceWorker.controller, registration.active].find((w) => w && w !== first);
+  if (!reply && next) ({ reply, lost } = await ask(next, urls, timeoutMs));
+  if (!reply) throw new Error(`offline copies not made: the service worker gave no reply (${lost})`);
   if (reply.failed.length) throw new Error(reply.failed.map((f) => `${f.url}: ${f.reason}`).join('; '));
 }
 

@@ -12,7 +12,7 @@ import { DemoController } from '/apps/kit/controller.js';
 import { titleCase } from '/apps/kit/models.js';
 import { $, overlayContext } from '/apps/kit/page.js';
 import { formatBytes } from '/apps/kit/stats.js';
-import { activated } from '/apps/kit/service-workers.js';
+import { keepOffline, manifestUrl, setUpOffline } from '/apps/kit/offline.js';
 
 const DEFAULT_MODEL = '/models/posenet/latest/';
 const WORDS = { posenet: 'PoseNet', movenet: 'MoveNet', multipose: 'MultiPose' };
@@ -92,49 +92,8 @@ async function showCachedModels() {
   $('cached').replaceChildren(...items);
 }
 
-let swRegistration = Promise.resolve(null); // the playground's service worker registration, or null
-
-/** Ask the service worker to keep `urls` (package manifests, the model index) for offline use. */
-async function keepOffline(urls) {
-  const registration = await swRegistration;
-  if (!registration?.active) return;
-  const reply = await new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = (e) => resolve(e.data);
-    registration.active.postMessage({ type: 'cache-urls', urls }, [channel.port2]);
-  });
-  if (reply.failed.length) throw new Error(reply.failed.map((f) => `${f.url}: ${f.reason}`).join('; '));
-}
-
-const manifestUrl = (url) => new URL('manifest.json', new URL(url, location.href)).href;
-
-/** Register the service workers, and have them keep what this page needs offline (manifest, index). */
-async function setUpOffline(state, modelUrl) {
-  if (!('serviceWorker' in navigator) || new URLSearchParams(location.search).get('sw') === '0') {
-    $('offline').textContent = 'off';
-    return;
-  }
-  let resolveRegistration;
-  swRegistration = new Promise((resolve) => { resolveRegistration = resolve; });
-  try {
-    const sw = { type: 'classic', updateViaCache: 'none' };
-    await navigator.serviceWorker.register('./sw.js', { scope: './', ...sw });
-    // onnxruntime-web's pthread workers are matched by their own URL: a second worker serves them.
-    const ortRegistration = await navigator.serviceWorker.register('/apps/kit/ort-sw.js', { scope: '/vendor/onnxruntime-web/', ...sw });
-    const registration = await navigator.serviceWorker.ready;
-    await activated(ortRegistration);
-    resolveRegistration(registration);
-    await keepOffline([manifestUrl(modelUrl), new URL('/models/index.json', location.href).href]);
-    state.offlineReady = true;
-    $('offline').textContent = 'ready';
-  } catch (err) {
-    resolveRegistration(null);
-    state.offlineError = String(err.message || err);
-    $('offline').textContent = 'unavailable';
-    $('offline').title = state.offlineError;
-    console.warn('[playground] offline mode unavailable:', err);
-  }
-}
+// the service worker registration once offline use is set up (kit/offline.js), or null
+let offline = Promise.resolve(null);
 
 const demo = new DemoController({
   hook: 'playground',
@@ -154,7 +113,10 @@ const demo = new DemoController({
   onModel(detector, url) {
     applyModelCapabilities(detector.manifest);
     showCachedModels();
-    if (demo.state.switches) keepOffline([manifestUrl(url)]).catch((err) => console.warn('[playground] offline copy of the manifest:', err));
+    if (demo.state.switches) {
+      offline.then((r) => r && keepOffline(r, [manifestUrl(url)]))
+        .catch((err) => console.warn('[playground] offline copy of the manifest:', err));
+    }
   },
 });
 
@@ -164,5 +126,6 @@ $('clear-cache').addEventListener('click', async () => {
   await clearCachedModels();
   await showCachedModels();
 });
-setUpOffline(demo.state, demo.requested ?? DEFAULT_MODEL); // in parallel with loading the model
+// in parallel with loading the model: the app, its manifest and the model index kept for offline use
+offline = setUpOffline(demo.state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'playground' });
 demo.start();
