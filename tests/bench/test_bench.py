@@ -59,6 +59,7 @@ def test_report_is_well_formed(report: dict[str, Any], tmp_path: Path) -> None:
         assert by_id[cid]["e2e_ms"]["n"] == 2
     assert by_id["tfjs-wasm"]["e2e_ms"] is None and by_id["tfjs-wasm"]["threads"] >= 1
     assert by_id["web-wasm-1"]["threads"] == 1 and by_id[f"web-wasm-{n}"]["threads"] == n
+    assert by_id["web-wasm-1"]["variant"] == by_id[f"web-wasm-{n}"]["variant"] == report["variant"] == "fp32"
     # TF.js at Edgeward's thread count: the page reports twice the cores, TF.js then takes n threads
     assert by_id["tfjs-wasm-equal"]["threads"] == n and by_id["tfjs-wasm-equal"]["threads_asked"] == n
     versus = [(r["versus"], r["edgeward"], r["tfjs"]) for r in report["raw_ratio"]]

@@ -382,6 +382,7 @@ from tests.web import (  # noqa: E402, F401
     manifest_fuzz,
     resize_fixtures,
     train_fixtures,
+    variant_fixtures,
 )
 
 

@@ -17,7 +17,7 @@ export interface Manifest {
   name: string;
   version: string;
   task: 'pose' | 'detect' | 'classify' | 'features' | 'tensor';
-  files: Partial<Record<'fp32' | 'fp16' | 'int8', { path: string; sha256: string; bytes: number }>>;
+  files: Partial<Record<Variant, { path: string; sha256: string; bytes: number; report?: { target?: string | null; [field: string]: unknown } | null }>>;
   inputs: { name: string; dtype: string; shape: (number | null)[]; layout?: string }[];
   outputs: { name: string; dtype?: string; shape: (number | null)[] }[];
   preprocess?: { size: [number, number]; [field: string]: unknown } | null;
@@ -30,7 +30,7 @@ export interface Manifest {
 
 /** What the runtime takes as an image: <video>, <img>, <canvas>, ImageBitmap, VideoFrame, Blob / File... */
 export type ImageSource = ImageBitmapSource | VideoFrame;
-export type Variant = 'fp32' | 'fp16' | 'int8';
+export type Variant = 'fp32' | 'fp16' | 'int8' | 'int8-wasm';
 
 export interface LoadProgress { file: string; loaded: number; total: number; cached?: boolean }
 
@@ -40,7 +40,8 @@ export interface LoadOptions {
   backend?: 'webgpu' | 'wasm';
   /** WASM threads; default min(4, cores) when crossOriginIsolated, else 1. */
   numThreads?: number;
-  /** Default: the first of fp32, fp16, int8 the package has. */
+  /** Default: the variant the package made for the backend in use (its report's target, e.g. 'int8-wasm' on
+   *  WASM), else the first of fp32, fp16, int8, int8-wasm the package has. */
   variant?: Variant;
   /**
    * Where onnxruntime-web's files are: a folder URL (absolute or relative to the page) holding its dist

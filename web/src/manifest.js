@@ -28,7 +28,7 @@ export const MANIFEST_FILE = 'manifest.json';
  * @property {string} name
  * @property {string} version
  * @property {'pose' | 'detect' | 'classify' | 'tensor' | 'features'} task
- * @property {{[variant: string]: FileEntry}} files  keys 'fp32' | 'fp16' | 'int8' | 'head'
+ * @property {{[variant: string]: FileEntry}} files  keys 'fp32' | 'fp16' | 'int8' | 'int8-wasm' | 'head'
  * @property {TensorSpec[]} inputs
  * @property {TensorSpec[]} outputs
  * @property {Preprocess | null} preprocess  null only for task 'tensor'

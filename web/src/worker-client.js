@@ -17,7 +17,8 @@ const EVENTS = new Set([MSG.PROGRESS, MSG.EPOCH]);
  * @typedef {object} LoadOptions
  * @property {'webgpu' | 'wasm'} [backend]  default: WebGPU → WASM threads → WASM
  * @property {number} [numThreads]  WASM threads
- * @property {'fp32' | 'fp16' | 'int8'} [variant]  default: the first the package has
+ * @property {'fp32' | 'fp16' | 'int8' | 'int8-wasm'} [variant]  default: the one made for the backend in use
+ *   (its report's target), else the first the package has (web/src/variants.js)
  * @property {string | URL} [wasmPaths]  where onnxruntime-web's files are: a folder URL (absolute or relative
  *   to the page), or 'bundled' (import the onnxruntime-web peer dependency through the app's bundler);
  *   default '/vendor/onnxruntime-web/' on the page's origin, what `edgeward serve` serves
@@ -36,7 +37,7 @@ const EVENTS = new Set([MSG.PROGRESS, MSG.EPOCH]);
 export const env = Object.freeze({
   backend: undefined, // 'webgpu' | 'wasm'; undefined = WebGPU → WASM threads → WASM
   numThreads: undefined, // undefined = min(4, hardwareConcurrency) when crossOriginIsolated, else 1
-  variant: undefined, // 'fp32' | 'fp16' | 'int8'; undefined = first of those the package has
+  variant: undefined, // 'fp32' | 'fp16' | 'int8' | 'int8-wasm'; undefined = made for the backend, else the first
   wasmPaths: undefined, // undefined = '/vendor/onnxruntime-web/' on the page's origin; 'bundled'; a folder URL
   registry: undefined, // a registry URL: packageUrl is then 'NAME@RANGE' (resolvePackage)
   workerUrl: undefined, // undefined = the runtime's worker.js (startWorker)

@@ -9,23 +9,13 @@ import { Preprocessor, toInt32Input } from './preprocess.js';
 import * as protocol from './protocol.js';
 import { TASKS } from './tasks/index.js';
 import { checkRoi } from './tasks/roi.js';
+import { chooseVariant } from './variants.js';
 
 const { MSG } = protocol;
-const VARIANTS = ['fp32', 'fp16', 'int8'];
 const WARMUP_RUNS = 1; // the first run is several times slower than the next (allocation, packing); later ones are not
 
 let state = null; // {manifest, ort, session, backend, pre, inputTensor, canvas, ctx, scratch, frameBuffer, copyToRgba}
 let queue = Promise.resolve(); // messages are handled one at a time: the input buffer is reused
-
-function pickVariant(manifest, wanted) {
-  if (wanted) {
-    if (!manifest.files[wanted]) throw new ManifestError(`field 'files' has no '${wanted}' variant (has ${Object.keys(manifest.files).join(', ')})`);
-    return wanted;
-  }
-  const v = VARIANTS.find((name) => manifest.files[name]);
-  if (!v) throw new ManifestError(`field 'files' lists no model file (${VARIANTS.join(', ')})`);
-  return v;
-}
 
 function checkInput(manifest) {
   for (const field of ['preprocess', 'postprocess']) {
@@ -53,7 +43,7 @@ async function handleInit(msg) {
   if (!task) throw new ManifestError(`field 'task': '${manifest.task}' is not a task this runtime knows (${Object.keys(TASKS).join(', ')})`);
   // No pre-processing ('tensor', and 'features': a trained head on feature vectors): raw tensors, see handleRun.
   const input = task.decode && manifest.task !== 'features' ? checkInput(manifest) : null;
-  const variant = pickVariant(manifest, msg.options.variant);
+  const variant = await chooseVariant(manifest, msg.options.variant, msg.options); // made for this backend, if any
   const file = await loadModelFile(msg.packageUrl, manifest.files[variant], {
     onProgress: (p) => self.postMessage(protocol.progress(msg.id, p)),
   });

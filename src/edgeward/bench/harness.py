@@ -108,6 +108,8 @@ def _from_browser(cid: str, label: str, runtime: str, backend: str, threads: int
         "load_ms": round(r["loadMs"], 2), "first_inference_ms": round(r["firstInferenceMs"], 2),
         "inference_ms": stats(r["inferenceMs"]), "reason": r.get("reason"),
     }
+    if r.get("variant"):
+        fields["variant"] = r["variant"]  # the package file the worker ran
     if "e2eMs" in r:
         fields["e2e_ms"] = stats(r["e2eMs"])
         fields["first_frame_ms"] = round(r["firstFrameMs"], 2)
@@ -195,8 +197,8 @@ def browser_configs(model: TaskHandle, image: Path, runs: int, warmup: int, prog
         rt = "onnxruntime-web (Edgeward)"
         for threads in (1, threads_n):
             progress(f"browser: onnxruntime-web WASM, {threads} thread(s)")
-            r = page.evaluate(run_js, [pkg_url, manifest.task, b64, runs, warmup,
-                                       {"backend": "wasm", "numThreads": threads}])
+            r = page.evaluate(run_js, [pkg_url, manifest.task, b64, runs, warmup,  # the variant Python runs
+                                       {"backend": "wasm", "numThreads": threads, "variant": model.model.variant}])
             label = f"Chromium onnxruntime-web WASM, {threads} thread{'s' if threads > 1 else ''}"
             add(_from_browser(f"web-wasm-{threads}", label, rt, "wasm", threads, r))
         progress("browser: WebGPU")
@@ -209,7 +211,8 @@ def browser_configs(model: TaskHandle, image: Path, runs: int, warmup: int, prog
             add(_config("web-webgpu", "Chromium onnxruntime-web WebGPU", rt, "webgpu", None,
                         status="unavailable", reason=gpu["reason"]))
         else:
-            r = page.evaluate(run_js, [pkg_url, manifest.task, b64, runs, warmup, {"backend": "webgpu"}])
+            r = page.evaluate(run_js, [pkg_url, manifest.task, b64, runs, warmup,
+                                       {"backend": "webgpu", "variant": model.model.variant}])
             if r.get("status") == "ok" and r.get("backend") != "webgpu":
                 r = {"status": "unavailable", "reason": r.get("reason") or "fell back to WASM"}
             add(_from_browser("web-webgpu", "Chromium onnxruntime-web WebGPU", rt, "webgpu", None, r))

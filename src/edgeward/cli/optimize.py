@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from edgeward.cli.exit_codes import friendly
-from edgeward.cli.options import CalibrationMethod, QuantizeTarget
+from edgeward.cli.options import CalibrationMethod, QuantizeTarget, TuneFor
 from edgeward.cli.output import JsonFlag, emit, err, note
 
 
@@ -30,6 +30,9 @@ def _verified_variant(spec: str, variant: str) -> Path | None:
 def quantize(
     package: Annotated[str, typer.Argument(help="Package name, NAME@VERSION, or a package folder")],
     to: Annotated[QuantizeTarget, typer.Option("--to", help="Variant to make")] = QuantizeTarget.int8,
+    target: Annotated[TuneFor, typer.Option(help="Backend to tune int8 for: native onnxruntime (cpu), or "
+                                                 "onnxruntime-web's WASM kernels (wasm: written as 'int8-wasm', "
+                                                 "timed in Node)")] = TuneFor.cpu,
     calibration: Annotated[Path | None, typer.Option(help="Folder of photos to calibrate on "
                                                           "(default: the zoo's real photos of people)")] = None,
     min_agreement: Annotated[float, typer.Option(help="Gate: least keypoint / top-1 agreement")] = 0.95,
@@ -38,14 +41,16 @@ def quantize(
     if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing if the package has it")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Make an int8 (accuracy-gated, static QDQ) or fp16 variant and add it to the package."""
+    """Make an int8 (accuracy-gated, static QDQ) or fp16 variant and add it to the package.
+
+    --target wasm: tuned for onnxruntime-web's WASM kernels; written as 'int8-wasm' only if faster than fp32 there."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from edgeward.optimize.gate import GateSpec
-    from edgeward.optimize.quantize import QuantizationError, quantize_package
+    from edgeward.optimize.quantize import QuantizationError, quantize_package, variant_name
     from edgeward.optimize.report import summary_table
 
-    variant = to.value
+    variant = variant_name(to.value, target.value)
     if if_missing and (path := _verified_variant(package, variant)) is not None:
         emit({"package": package, "variant": variant, "path": path, "written": False}, as_json,
              lambda: f"{package}: has a verified {variant} variant")
@@ -54,7 +59,8 @@ def quantize(
                   transient=True) as progress:
         task = progress.add_task(f"{package} → {variant}", total=1.0)
         result = quantize_package(
-            package, variant, calibration_dir=calibration, method=method.value,  # type: ignore[arg-type]
+            package, to.value, calibration_dir=calibration, method=method.value,
+            target=target.value,
             gate=GateSpec(min_agreement=min_agreement, max_mean_px=max_mean_px),
             progress=lambda d, f: progress.update(task, description=f"{package} → {variant}: {d}", completed=f))
     entry: Any = result.entry  # a FileEntry with its VariantReport

@@ -16,11 +16,19 @@ class Variant(StrEnum):
     fp32 = "fp32"
     fp16 = "fp16"
     int8 = "int8"
+    int8_wasm = "int8-wasm"
 
 
 class QuantizeTarget(StrEnum):
     int8 = "int8"
     fp16 = "fp16"
+
+
+class TuneFor(StrEnum):
+    """The backend whose kernels a variant is timed and tuned on (edgeward quantize --target)."""
+
+    cpu = "cpu"
+    wasm = "wasm"
 
 
 class CalibrationMethod(StrEnum):

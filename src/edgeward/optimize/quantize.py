@@ -1,17 +1,20 @@
 """int8 (static QDQ, per-channel, calibrated on real photos) and fp16 variants of a package's model.
 
 ``quantize_package`` is what ``edgeward quantize`` runs: time each convolution in fp32 and int8
-and keep the leading ones that are no faster in int8 in fp32 → calibrate → quantize → guard the
-u8s8 kernels against pair saturation and correct the biases (:mod:`.refine`) → measure the
-accuracy gate (:mod:`.gate`) on held-out photos → if it fails, rank nodes by per-node error
-(:func:`sensitivity`) and keep the most sensitive ones in fp32, more each round, within the size
-budget, until the gate passes or the search gives up → time fp32 and the variant interleaved →
-write the variant and its measured figures into the manifest (:mod:`edgeward.package.store`; timing in :mod:`.timing`).
+and keep the leading ones that are no faster in int8 in fp32 (``--target wasm``: every one that
+onnxruntime-web's WASM kernels run no faster in int8, if that wins end to end; :mod:`.wasm_plan`)
+→ calibrate → quantize → guard the u8s8 kernels against pair saturation and correct the biases
+(:mod:`.refine`) → measure the accuracy gate (:mod:`.gate`) on held-out photos → if it fails,
+rank nodes by per-node error (:func:`sensitivity`) and keep the most sensitive ones in fp32, more
+each round, within the size budget, until the gate passes or the search gives up → time fp32 and
+the variant interleaved → write the variant and its measured figures into the manifest
+(:mod:`edgeward.package.store`; timing in :mod:`.timing`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,9 +28,15 @@ import onnxruntime as ort
 from edgeward.errors import EdgewardError
 from edgeward.optimize.calibration import ArrayReader
 from edgeward.optimize.gate import GateResult, GateSpec, measure
+from edgeward.optimize.wasm_plan import WasmPlan, plan_wasm, wasm_ms
 from edgeward.runtime.session import build_session, runner
 
 Variant = Literal["int8", "fp16"]
+Target = Literal["cpu", "wasm"]
+"""The backend a variant is tuned for: native onnxruntime, or onnxruntime-web's WASM kernels."""
+BYTES_BUDGET: dict[Target, float] = {"cpu": 0.3, "wasm": 0.35}
+"""Largest int8 file, as a fraction of fp32's, by target. WASM keeps the depthwise convolutions fp32
+(onnxruntime-web's int8 ones have no SIMD path), which alone takes PoseNet from 0.29 to 0.30."""
 Progress = Callable[[str, float], None]
 """``progress(description, fraction_done)``."""
 
@@ -89,12 +98,13 @@ def quantize_int8(fp32: Path, out: Path, input_name: str, inputs: Sequence[np.nd
 
     Returns the pair guard's changes (convolution → mean growth of its channel scales).
     """
-    from edgeward.optimize.refine import correct_bias, drop_dead_nodes, guard_pair_saturation
+    from edgeward.optimize.refine import correct_bias, drop_dead_nodes, guard_pair_saturation, keep_float_inputs
 
     recipe = recipe or Recipe()
     _static_qdq(fp32, out, input_name, inputs, exclude, recipe)
     original, model = onnx.load(str(fp32)), onnx.load(str(out))
     drop_dead_nodes(model)
+    keep_float_inputs(model, exclude)  # or onnxruntime would run them in int8 after all
     guarded = guard_pair_saturation(original, model) if recipe.pair_guard else {}
     if recipe.bias_correction if bias_correction is None else bias_correction:
         pick = np.random.default_rng(0).permutation(len(inputs))[: recipe.bias_inputs]  # photos and views alike
@@ -208,18 +218,22 @@ class SearchResult:
     """Leading convolutions kept fp32 because onnxruntime runs them no faster in int8."""
     node_ms: dict[str, tuple[float, float]] = field(default_factory=dict)
     guarded: dict[str, float] = field(default_factory=dict)
+    wasm_plan: WasmPlan | None = None
+    """``target='wasm'``: the per-node WASM timings and the end-to-end choice behind ``slow_in_int8``."""
 
 
 def search_int8(fp32: Path, out: Path, input_name: str, calibration: Sequence[np.ndarray],
                 measure_variant: Callable[[Path], GateResult], steps: Sequence[int] = (1, 2, 4, 6, 8, 12, 16),
                 recipe: Recipe | None = None, progress: Progress | None = None,
-                speed_feed: dict[str, np.ndarray] | None = None, max_bytes: int | None = None) -> SearchResult:
+                speed_feed: dict[str, np.ndarray] | None = None, max_bytes: int | None = None,
+                target: Target = "cpu") -> SearchResult:
     """Quantize; while the gate fails, keep the top-k most sensitive nodes in fp32 for k in ``steps``.
 
     With ``recipe.speed_aware`` and a ``speed_feed``, a first quick int8 model (no bias correction)
-    is timed node by node against fp32 (:func:`.timing.conv_ms`), and the leading convolutions that
-    are no faster in int8 start out in fp32. ``max_bytes`` bounds the file: nodes whose fp32
-    weights would not fit are passed over.
+    is timed node by node against fp32, and the convolutions that are no faster in int8 start out in
+    fp32: the leading ones in native onnxruntime (:func:`.timing.conv_ms`, ``target='cpu'``), any
+    of them in onnxruntime-web WASM if that wins end to end (:func:`.wasm_plan.plan_wasm`,
+    ``target='wasm'``). ``max_bytes`` bounds the file: nodes whose fp32 weights would not fit are passed over.
     """
     from edgeward.optimize.timing import conv_ms, slow_prefix
 
@@ -228,11 +242,24 @@ def search_int8(fp32: Path, out: Path, input_name: str, calibration: Sequence[np
     total = len(steps) + 3
     base: list[str] = []
     node_ms: dict[str, tuple[float, float]] = {}
+    plan = None
     if recipe.speed_aware and speed_feed is not None:
-        step("timing each convolution in fp32 and int8", 0.0)
+        where = "onnxruntime-web WASM" if target == "wasm" else "native onnxruntime"
+        step(f"timing each convolution in fp32 and int8 ({where})", 0.0)
         quantize_int8(fp32, out, input_name, calibration, recipe=recipe, bias_correction=False)
-        node_ms = conv_ms(fp32, out, speed_feed)
-        slow = slow_prefix(fp32, node_ms)
+        if target == "wasm":
+            def mixed(names: list[str]) -> Path:
+                step(f"int8 with {len(names)} convolution(s) fp32, to time end to end (WASM)", 0.5 / total)
+                path = out.with_name(f"mixed{len(list(out.parent.glob('mixed*')))}-{out.name}")
+                quantize_int8(fp32, path, input_name, calibration, exclude=names + _followers(fp32, names),
+                              recipe=recipe, bias_correction=False)
+                return path
+
+            plan = plan_wasm(fp32, out, mixed, speed_feed, max_bytes=max_bytes)
+            node_ms, slow = plan.node_ms, plan.keep_fp32
+        else:
+            node_ms = conv_ms(fp32, out, speed_feed)
+            slow = slow_prefix(fp32, node_ms)
         base = slow + _followers(fp32, slow)
 
     def make(exclude: list[str], what: str, at: float) -> dict[str, float]:
@@ -245,7 +272,8 @@ def search_int8(fp32: Path, out: Path, input_name: str, calibration: Sequence[np
                    1 / total)
     step("measuring the accuracy gate on held-out photos", 2 / total)
     gate = measure_variant(out)
-    result = SearchResult(gate, list(base), [(0, gate)], slow_in_int8=kept, node_ms=node_ms, guarded=guarded)
+    result = SearchResult(gate, list(base), [(0, gate)], slow_in_int8=kept, node_ms=node_ms, guarded=guarded,
+                          wasm_plan=plan)
     if gate.passed or not steps:
         return result
     step("per-node error analysis", 2.5 / total)
@@ -284,24 +312,36 @@ def _verdict(metrics: dict[str, float], result: QuantizeResult) -> str:
     return gate.message if gate else "failed: " + ", ".join(f"{k}={v:g}" for k, v in metrics.items())
 
 
+def variant_name(to: Variant, target: Target = "cpu") -> str:
+    """The package ``files`` key a variant is written under: 'int8-wasm' for the WASM-tuned int8."""
+    if target == "wasm" and to != "int8":
+        raise QuantizationError(f"--target wasm makes an int8 variant; --to {to} has no WASM tuning")
+    return "int8-wasm" if target == "wasm" else to
+
+
 @dataclass
 class QuantizeResult:
     directory: Path
-    variant: Variant
+    variant: str
+    """Its ``files`` key (:func:`variant_name`)."""
     entry: object  # FileEntry, with its VariantReport
     fp32_bytes: int
     installed: bool
     search: SearchResult | None = None
     name: str = ""
     """NAME@VERSION of the package."""
+    not_faster: str | None = None
+    """Why a variant tuned for a backend was not written though its gate passed: no faster there than fp32."""
 
     @property
     def passed(self) -> bool:
-        return bool(self.entry.report.gate_passed)  # type: ignore[attr-defined]
+        return bool(self.entry.report.gate_passed) and self.not_faster is None  # type: ignore[attr-defined]
 
     def explain(self) -> str:
         """Why the variant was not written: the gate's verdict and what the mixed-precision search tried."""
         report = self.entry.report  # type: ignore[attr-defined]
+        if report.gate_passed and self.not_faster:
+            return f"{self.variant} variant not written: {self.not_faster}"
         text = f"{self.variant} variant not written: accuracy gate {_verdict(report.metrics, self)}"
         if self.search and len(self.search.rounds) > 1:
             tried = ", ".join(f"{k} node(s) fp32 → {g.message}" for k, g in self.search.rounds)
@@ -314,12 +354,15 @@ class QuantizeResult:
 def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None = None,
                      gate: GateSpec | None = None, progress: Progress | None = None,
                      method: str = "MinMax", steps: Sequence[int] = (1, 2, 4, 6, 8, 12, 16),
-                     install: bool = True, recipe: Recipe | None = None, max_bytes_ratio: float | None = 0.3,
-                     timing_runs: int = 100) -> QuantizeResult:
+                     install: bool = True, recipe: Recipe | None = None, max_bytes_ratio: float | None = None,
+                     timing_runs: int = 100, target: Target = "cpu", wasm_runs: int = 30) -> QuantizeResult:
     """Make the ``to`` variant of a package, measure it, and (if the gate passes) add it to the package.
 
     int8: ``recipe`` (default: ``Recipe(method=method)``) says how; the mixed-precision search
-    keeps the file within ``max_bytes_ratio`` of fp32's bytes.
+    keeps the file within ``max_bytes_ratio`` of fp32's bytes (default: the target's :data:`BYTES_BUDGET`;
+    ``math.inf``: no budget). ``target='wasm'``: tuned for and timed
+    in onnxruntime-web's WASM kernels (``wasm_runs`` interleaved runs at 1 and 2 threads), written as
+    'int8-wasm' only if it is faster there than fp32 at one thread.
     """
     from edgeward import __version__
     from edgeward.optimize.calibration import calibration_inputs, photos_from_dir
@@ -338,6 +381,7 @@ def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None
                                 "quantize needs it to calibrate on photos")
     if to not in ("int8", "fp16"):
         raise QuantizationError(f"--to must be int8 or fp16, not '{to}'")
+    name = variant_name(to, target)
     recipe = recipe or Recipe(method=method)
     fp32 = verify_file(directory, manifest.files["fp32"])
     spec_ = gate or GateSpec()
@@ -350,17 +394,20 @@ def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None
     input_name = manifest.inputs[0].name
     calib = list(photos_from_dir(calibration_dir) if calibration_dir else calibration_photos())
     with tempfile.TemporaryDirectory(prefix="edgeward-quantize-") as tmp:
-        out = Path(tmp) / f"model.{to}.onnx"
+        out = Path(tmp) / f"model.{name}.onnx"
         search = None
         if to == "int8":
             inputs = calibration_inputs(calib, manifest, views_per_photo=recipe.views_per_photo)
-            max_bytes = int(max_bytes_ratio * fp32.stat().st_size) if max_bytes_ratio else None
+            ratio = BYTES_BUDGET[target] if max_bytes_ratio is None else max_bytes_ratio
+            max_bytes = int(ratio * fp32.stat().st_size) if math.isfinite(ratio) else None
             search = search_int8(fp32, out, input_name, inputs, check, steps=steps, recipe=recipe,
                                  progress=lambda d, f: step(d, 0.05 + 0.8 * f), speed_feed=feeds[0],
-                                 max_bytes=max_bytes)
+                                 max_bytes=max_bytes, target=target)
             result, excluded = search.gate, search.excluded
             how = recipe.describe()
-            if search.slow_in_int8:
+            if search.wasm_plan is not None:
+                how += f"; tuned for onnxruntime-web WASM: {search.wasm_plan.describe()}"
+            elif search.slow_in_int8:
                 how += f"; {len(search.slow_in_int8)} leading convolution(s) fp32 (no faster in int8 here)"
         else:
             step("converting to fp16", 0.1)
@@ -371,29 +418,40 @@ def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None
         step("fp32 against itself with ±1 grey level of noise (for scale)", 0.86)
         floor = noise_floor(manifest, feeds, reference, ref_run, spec_)
         step(f"timing fp32 and the variant in native onnxruntime ({timing_runs} interleaved runs)", 0.88)
-        ms = compare_ms(fp32, out, feeds[0], to, runs=timing_runs)
+        ms = compare_ms(fp32, out, feeds[0], name, runs=timing_runs)
+        web_ms: dict[str, float] = {}
+        if target == "wasm":
+            step(f"timing fp32 and the variant in onnxruntime-web WASM ({wasm_runs} interleaved runs)", 0.93)
+            web_ms = wasm_ms(fp32, out, feeds[0], name, runs=wasm_runs)
         metrics = dict(result.metrics)
         for key in ("keypoint_agreement", "mean_px_error", "top1_agreement"):
             if key in floor:
                 metrics[f"fp32_noise_{key}"] = floor[key]
         for suffix in ("", "_1thread"):
-            if ms.get(f"{to}{suffix}"):
-                metrics[f"native_speedup{suffix}"] = ms[f"fp32{suffix}"] / ms[f"{to}{suffix}"]
+            if ms.get(f"{name}{suffix}"):
+                metrics[f"native_speedup{suffix}"] = ms[f"fp32{suffix}"] / ms[f"{name}{suffix}"]
+        for suffix in ("_1thread", "_2threads"):
+            if web_ms.get(f"{name}{suffix}"):
+                metrics[f"wasm_speedup{suffix}"] = web_ms[f"fp32{suffix}"] / web_ms[f"{name}{suffix}"]
+        not_faster = None
+        if target == "wasm" and metrics.get("wasm_speedup_1thread", 0.0) <= 1.0:
+            not_faster = (f"no faster than fp32 in onnxruntime-web WASM on this CPU (1 thread: fp32 "
+                          f"{web_ms.get('fp32_1thread')} ms, {name} {web_ms.get(name + '_1thread')} ms)")
         size = out.stat().st_size
         report = VariantReport(
             method=how, bytes_ratio=round(size / fp32.stat().st_size, 4),
             metrics={k: round(v, 4) for k, v in metrics.items()},
             gate=spec_.describe(), gate_passed=result.passed,
-            native_ms=ms, excluded_nodes=excluded,
+            native_ms=ms, target=target if to == "int8" else None, wasm_ms=web_ms, excluded_nodes=excluded,
             calibration=[p.source for p in calib] if to == "int8" else [],
             heldout=[p.source for p in held], tool=f"edgeward {__version__}, onnxruntime {ort.__version__}")
         fe = file_entry(out)
         entry = FileEntry(path=out.name, sha256=fe.sha256, bytes=fe.bytes, report=report)
         installed = False
-        if install and result.passed:
+        if install and result.passed and not_faster is None:
             step("writing the variant into the package", 0.97)
-            entry = install_variant(directory, to, out, report).files[to]
+            entry = install_variant(directory, name, out, report).files[name]  # type: ignore[index]
             installed = True
     step("done", 1.0)
-    return QuantizeResult(directory, to, entry, fp32.stat().st_size, installed, search,
-                          f"{manifest.name}@{manifest.version}")
+    return QuantizeResult(directory, name, entry, fp32.stat().st_size, installed, search,
+                          f"{manifest.name}@{manifest.version}", not_faster)

@@ -12,6 +12,12 @@
 * :func:`drop_dead_nodes` — the tf2onnx graph of PoseNet ends one branch in a Transpose that
   nothing reads; the quantizer gives it a quantize/dequantize pair that onnxruntime then runs on
   every frame. Nodes whose outputs nobody reads are removed.
+* :func:`keep_float_inputs` — onnxruntime (1.2x, native and web alike) re-quantizes a float
+  convolution whose input comes from a per-tensor DequantizeLinear (its WeightBiasQuantization
+  pass: per-tensor int8 weights, then a fused QLinearConv), so a convolution "kept in fp32" in the
+  middle of a QDQ graph would silently run in int8, with coarser weights than the quantizer's. Its
+  input is dequantized instead by a DequantizeLinear of its own with the same scale and zero point
+  repeated per channel: the same numbers, which that pass and the QDQ fusions leave alone.
 * :func:`correct_bias` — empirical bias correction (Nagel et al., *Data-Free Quantization*,
   2019, §4.2, applied with calibration data): quantization shifts the mean of each convolution's
   output channels (int8 weights are off by a little in a consistent direction, clipping and
@@ -122,6 +128,47 @@ def drop_dead_nodes(model: onnx.ModelProto) -> int:
     for init in [i for i in graph.initializer if i.name not in read]:
         graph.initializer.remove(init)
     return removed
+
+
+def keep_float_inputs(model: onnx.ModelProto, names: Sequence[str]) -> list[str]:
+    """Give each float Conv / Gemm in ``names`` whose input comes from a per-tensor DequantizeLinear a
+    per-channel DequantizeLinear of its own (in place; see the module docstring). Returns the nodes changed."""
+    graph = model.graph
+    init = {i.name: i for i in graph.initializer}
+    producer = {o: n for n in graph.node for o in n.output}
+    wanted = set(names)
+    changed = []
+    for node in list(graph.node):
+        if node.name not in wanted or node.op_type not in ("Conv", "Gemm") or node.input[1] not in init:
+            continue  # quantized weights come through a DequantizeLinear: nothing to keep float
+        dq = producer.get(node.input[0])
+        if dq is None or dq.op_type != "DequantizeLinear" or dq.input[1] not in init:
+            continue
+        scale = numpy_helper.to_array(init[dq.input[1]])
+        has_zero = len(dq.input) > 2 and dq.input[2] in init
+        zero = numpy_helper.to_array(init[dq.input[2]]) if has_zero else None
+        if scale.size != 1:
+            continue  # per-channel already: onnxruntime does not re-quantize
+        w = list(init[node.input[1]].dims)
+        if node.op_type == "Conv":
+            channels = w[1] * _attr(node, "group", 1)
+        else:  # Gemm: A is [M, K] (or [K, M] with transA)
+            if _attr(node, "transA", 0):
+                continue
+            channels = w[1] if _attr(node, "transB", 0) else w[0]
+        inputs = [dq.input[0], f"{node.name}_float_input_scale"]
+        graph.initializer.append(numpy_helper.from_array(np.full(channels, scale.item(), scale.dtype), inputs[1]))
+        if zero is not None:
+            inputs.append(f"{node.name}_float_input_zero_point")
+            graph.initializer.append(numpy_helper.from_array(np.full(channels, zero.item(), zero.dtype), inputs[2]))
+        out = f"{node.name}_float_input"
+        at = list(graph.node).index(node)
+        graph.node.insert(at, onnx.helper.make_node("DequantizeLinear", inputs, [out], name=out, axis=1))
+        node.input[0] = out
+        changed.append(node.name)
+    if changed:
+        drop_dead_nodes(model)
+    return changed
 
 
 def _upstream(model: onnx.ModelProto, target: str) -> onnx.ModelProto:

@@ -50,7 +50,7 @@ def summary_table(name: str, variant: str, fp32_bytes: int, entry: FileEntry) ->
     table.add_column("value", justify="right")
     table.add_row("file", f"{entry.path}: {entry.bytes:,} bytes ({r.bytes_ratio:.3f}× fp32's {fp32_bytes:,})")
     for key, value in r.metrics.items():
-        if key.startswith("native_speedup"):
+        if key.startswith(("native_speedup", "wasm_speedup")):
             continue  # in the timing rows below
         table.add_row(LABELS.get(key, key.replace("_", " ")), _shown(key, value))
     for suffix, label in (("", "default threads"), ("_1thread", "1 thread")):
@@ -58,6 +58,14 @@ def summary_table(name: str, variant: str, fp32_bytes: int, entry: FileEntry) ->
         if fp and var:
             table.add_row(f"native onnxruntime, {label}",
                           f"fp32 {fp:.1f} ms, {variant} {var:.1f} ms (speed-up {fp / var:.2f}×)")
+    for suffix, label in (("_1thread", "1 thread"), ("_2threads", "2 threads")):
+        fp, var = r.wasm_ms.get(f"fp32{suffix}"), r.wasm_ms.get(f"{variant}{suffix}")
+        if fp and var:
+            table.add_row(f"onnxruntime-web WASM, {label}",
+                          f"fp32 {fp:.1f} ms, {variant} {var:.1f} ms (speed-up {fp / var:.2f}×)")
+    if r.target:
+        table.add_row("tuned for", {"cpu": "native onnxruntime (CPU)", "wasm": "onnxruntime-web WASM"}.get(
+            r.target, r.target))
     kept = ", ".join(layer_names(r.excluded_nodes)) if r.excluded_nodes else ""
     table.add_row("kept in fp32", f"{len(r.excluded_nodes)} node(s)" + (f": {kept}" if kept else ""))
     table.add_row("method", r.method)

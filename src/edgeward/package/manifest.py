@@ -59,6 +59,13 @@ class VariantReport(_Strict):
     native_ms: dict[str, float] = {}
     """Median ms per inference in native onnxruntime (CPU), same run: 'fp32' and the variant's name with
     default threads, and with a '_1thread' suffix on one thread."""
+    target: Literal["cpu", "wasm", "webgpu"] | None = None
+    """The backend it was tuned for, by timing that backend's kernels: 'cpu' (native onnxruntime, the Python
+    runtime), 'wasm' (onnxruntime-web's WASM backend); null: none. A runtime picks, unless told otherwise, the
+    variant made for the backend it runs on (:func:`pick_variant`)."""
+    wasm_ms: dict[str, float] = {}
+    """Median ms per inference in onnxruntime-web WASM (Node, the browser's .wasm), same run, interleaved:
+    'fp32' and the variant's name, each with a '_1thread' / '_2threads' suffix."""
     excluded_nodes: list[str] = []
     """Nodes kept in fp32 by the mixed-precision search."""
     calibration: list[str] = []
@@ -234,8 +241,9 @@ class Manifest(_Strict):
     task: Literal["pose", "detect", "classify", "tensor", "features"]
     """'tensor': a raw model (importers); tensors in, tensors out, no pre- or post-processing.
     'features': a trained head on feature vectors (``head`` says which), no pre- or post-processing."""
-    files: dict[Literal["fp32", "fp16", "int8", "head"], FileEntry]
-    """Model variants by name; 'head' is a trained classify package's head alone (input: features)."""
+    files: dict[Literal["fp32", "fp16", "int8", "int8-wasm", "head"], FileEntry]
+    """Model variants by name; 'head' is a trained classify package's head alone (input: features);
+    'int8-wasm' is an int8 tuned for onnxruntime-web's WASM kernels (``edgeward quantize --target wasm``)."""
     inputs: Annotated[list[TensorSpec], Field(min_length=1)]
     outputs: Annotated[list[TensorSpec], Field(min_length=1)]
     if TYPE_CHECKING:  # every task but 'tensor' has both (the validator below); task code reads them as given
@@ -276,6 +284,11 @@ class Manifest(_Strict):
         for key in ("base", "head", "training"):  # absent unless trained: older manifests stay byte-identical
             if data[key] is None:
                 del data[key]
+        for entry in data["files"].values():  # and reports written before a variant had a target
+            report = entry.get("report") or {}
+            for key in ("target", "wasm_ms"):
+                if key in report and not report[key]:
+                    del report[key]
         return json.dumps(data, indent=2) + "\n"
 
 
@@ -309,6 +322,29 @@ def manifest_rule_errors(m: dict[str, Any]) -> list[str]:
         if m.get("training") is not None:
             errors.append("field 'training': only a package with a 'head' field has a training report")
     return errors
+
+
+MODEL_VARIANTS = ("fp32", "fp16", "int8", "int8-wasm")
+"""The files that are the whole model, in the order a runtime falls back on (web/src/variants.js: VARIANTS)."""
+
+
+def pick_variant(manifest: Manifest, backend: str, wanted: str | None = None) -> str:
+    """The variant a runtime on ``backend`` ('cpu', 'wasm', 'webgpu') runs: ``wanted`` when given; else the
+    one made for that backend (its report's ``target``, accuracy gate passed); else the first of
+    :data:`MODEL_VARIANTS` the package has. web/src/variants.js (pickVariant) mirrors it."""
+    files: dict[str, FileEntry] = {str(k): v for k, v in manifest.files.items()}
+    if wanted:
+        if wanted not in files:
+            raise ManifestError(f"field 'files' has no '{wanted}' variant (has {', '.join(files)})")
+        return wanted
+    for name in MODEL_VARIANTS:
+        report = files[name].report if name in files else None
+        if report is not None and report.target == backend and report.gate_passed:
+            return name
+    found = next((name for name in MODEL_VARIANTS if name in files), None)
+    if found is None:
+        raise ManifestError(f"field 'files' lists no model file ({', '.join(MODEL_VARIANTS)})")
+    return found
 
 
 def _describe(err: ValidationError, source: str) -> str:

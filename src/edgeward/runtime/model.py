@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeward.errors import ManifestError
-from edgeward.package.manifest import MANIFEST_FILE, Manifest, read_manifest
+from edgeward.package.manifest import MANIFEST_FILE, Manifest, pick_variant, read_manifest
 from edgeward.package.store import verify_file
 from edgeward.runtime.session import build_session, runner
 
@@ -21,6 +21,8 @@ class Model:
     def __init__(self, directory: Path, variant: str = "fp32", threads: int | None = None):
         self.directory = Path(directory)
         self.manifest: Manifest = read_manifest(self.directory / MANIFEST_FILE)
+        if variant == "auto":  # the variant made for native onnxruntime ('cpu'), else fp32 (pick_variant)
+            variant = pick_variant(self.manifest, "cpu")
         self.variant = variant
         entry = self.manifest.files.get(variant)  # type: ignore[call-overload]
         if entry is None:
@@ -44,7 +46,8 @@ class Model:
 
 def load_model(spec: str | Path, variant: str = "fp32", threads: int | None = None,
                registry_url: str | None = None) -> Model:
-    """``spec`` is a package folder, or NAME / NAME@VERSION / NAME@RANGE (``posenet@^1``).
+    """``spec`` is a package folder, or NAME / NAME@VERSION / NAME@RANGE (``posenet@^1``); ``variant`` a
+    ``files`` key, or 'auto': the one made for native onnxruntime if the package has one, else fp32.
 
     With a registry (``registry_url`` or EDGEWARD_REGISTRY_URL) the range is resolved there and the
     package cached in the local store, each file verified (a bad one is fetched again once); without
@@ -55,4 +58,4 @@ def load_model(spec: str | Path, variant: str = "fp32", threads: int | None = No
         return Model(path, variant, threads)
     from edgeward.registry.client import locate_package
 
-    return Model(locate_package(str(spec), [variant], registry_url), variant, threads)
+    return Model(locate_package(str(spec), None if variant == "auto" else [variant], registry_url), variant, threads)

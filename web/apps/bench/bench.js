@@ -53,9 +53,40 @@ async function runtime(packageUrl, task, bytes, runs, warmup, options) {
     const cache = handle.cache ? handle.cache.from : null;
     await handle.dispose();
     return { status: 'ok', backend: backend.name, threads: backend.threads, reason: backend.reason, cache,
-      loadMs, firstInferenceMs, firstFrameMs, inferenceMs: inference, e2eMs: e2e };
+      variant: backend.variant, loadMs, firstInferenceMs, firstFrameMs, inferenceMs: inference, e2eMs: e2e };
   } catch (err) {
     return errorResult(err);
+  }
+}
+
+/**
+ * Several Edgeward runtimes on one still image, taking turns frame by frame (the order reversed every
+ * other round), so that background load on a shared machine hits all alike: one handle per entry of
+ * `optionsList` (e.g. the same backend with different variants), `warmup` untimed frames each, then
+ * `runs` rounds. Returns per handle the worker's inference ms of each round, and what it ran.
+ */
+async function interleaved(packageUrl, task, bytes, runs, warmup, optionsList) {
+  const handles = [];
+  try {
+    const { factory, method } = edgeward.TASKS[task];
+    const data = new Uint8Array(bytes);
+    for (const options of optionsList) handles.push(await edgeward[factory](packageUrl, options));
+    const frame = async (h) => {
+      await h[method](new Blob([data]), {});
+      return h.lastTimings.inferenceMs;
+    };
+    for (const h of handles) for (let i = 0; i < warmup + 1; i += 1) await frame(h);
+    const inference = handles.map(() => []);
+    for (let i = 0; i < runs; i += 1) {
+      const order = handles.map((_, j) => (i % 2 === 0 ? j : handles.length - 1 - j));
+      for (const j of order) inference[j].push(await frame(handles[j]));
+    }
+    return { status: 'ok', configs: handles.map((h, j) => ({ backend: h.backend.name, threads: h.backend.threads,
+      variant: h.backend.variant, reason: h.backend.reason, inferenceMs: inference[j] })) };
+  } catch (err) {
+    return errorResult(err);
+  } finally {
+    for (const h of handles) await h.dispose();
   }
 }
 
@@ -103,7 +134,7 @@ async function tfjs(modelUrl, shape, runs, warmup, threads) {
   }
 }
 
-window.edgewardBench = { runtime, tfjs, webgpu,
+window.edgewardBench = { runtime, interleaved, tfjs, webgpu,
   info: () => ({ userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency,
     crossOriginIsolated: globalThis.crossOriginIsolated }) };
 document.body.dataset.status = 'ready';
