@@ -152,48 +152,51 @@ def run_in_page_error(page: Any, image: bytes, opts: dict[str, Any]) -> str:
 def test_keep_frame_gives_the_frame_each_result_was_computed_on(browser_page: Callable[..., OpenedPage],
                                                                   fake_camera: Path) -> None:
     """track({keepFrame: true}): frame.image is the picture the poses came from. On a clip that cuts between
-    photos every 0.5 s, each result re-estimated on its kept frame gives the same poses; the live video
-    at the moment the result arrives is, around the cuts, another picture (what an overlay drawn over the
-    live video gets wrong)."""
+    photos every 0.5 s, each result re-estimated on its kept frame gives the same poses, while the live
+    video at the moment a result arrives is, around the cuts, another picture (what an overlay drawn over
+    the live video gets wrong). The loop runs until it has seen such a moment (at most 20 s)."""
     opened = open_camera_page(browser_page, fake_camera)
     out = opened.page.evaluate("""async (url) => {
         const d = await window.edgewardHarness.edgeward.createPoseDetector(url);
         const opts = {maxPoses: 2, scoreThreshold: 0.3};
         const snap = (image, w, h) => { // drawn at once: the kept image is closed after the callback
             const c = new OffscreenCanvas(w, h);
-            c.getContext('2d').drawImage(image, 0, 0, w, h);
-            return c.transferToImageBitmap();
+            const ctx = c.getContext('2d', {willReadFrequently: true});
+            ctx.drawImage(image, 0, 0, w, h);
+            return c;
+        };
+        const same = (a, b) => { // the clip repeats each photo exactly: any pixel difference is a cut
+            const x = a.getContext('2d').getImageData(0, 0, a.width, a.height).data;
+            const y = b.getContext('2d').getImageData(0, 0, b.width, b.height).data;
+            let diff = 0;
+            for (let i = 0; i < x.length; i += 4) diff += Math.abs(x[i] - y[i]) > 40 ? 1 : 0;
+            return diff < x.length / 4 / 100; // under 1 % of the pixels changed
         };
         const got = [];
+        let liveDiffers = 0;
         await new Promise((resolve) => {
             const started = performance.now();
             const t = d.track(window.video, (poses, frame) => {
-                got.push({poses, kept: frame.image, own: snap(frame.image, frame.width, frame.height),
-                          live: snap(window.video, frame.width, frame.height)});
-                if (got.length >= 20 || performance.now() - started > 8000) { t.stop(); resolve(); }
+                const own = snap(frame.image, frame.width, frame.height);
+                const live = snap(window.video, frame.width, frame.height);
+                if (!same(own, live)) liveDiffers += 1;
+                if (got.length < 20) got.push({poses, kept: frame.image, own: own.transferToImageBitmap()});
+                const done = (got.length >= 12 && liveDiffers >= 1) || performance.now() - started > 20000;
+                if (done) { t.stop(); resolve(); }
             }, {...opts, keepFrame: true});
         });
         const rows = [];
-        for (const g of got) {
-            rows.push({poses: g.poses, own: await d.estimatePoses(g.own, opts),
-                       live: await d.estimatePoses(g.live, opts)});
-        }
+        for (const g of got) rows.push({poses: g.poses, own: await d.estimatePoses(g.own, opts)});
         const closed = got[0].kept instanceof VideoFrame ? got[0].kept.format === null : got[0].kept.width === 0;
         d.dispose();
-        return {rows, closed};
+        return {rows, closed, liveDiffers};
     }""", package_url("posenet"))
     rows = out["rows"]
-    assert len(rows) >= 10, len(rows)
+    assert len(rows) >= 12, len(rows)
     for row in rows:
         assert row["poses"], "a frame of the clip gave no pose"
         assert_same_poses(row["poses"], row["own"])  # the kept frame IS the computed one
-    live_differs = 0
-    for row in rows:
-        try:
-            assert_same_poses(row["poses"], row["live"])
-        except AssertionError:
-            live_differs += 1
-    print(f"{len(rows)} results: the kept frame matched all; the live video differed on {live_differs}")
-    assert live_differs >= 1, "the live video never moved on from a computed frame: the check shows nothing"
+    print(f"{len(rows)} results matched their kept frame; the live video had moved on for {out['liveDiffers']}")
+    assert out["liveDiffers"] >= 1, "the live video never moved on from a computed frame in 20 s"
     assert out["closed"], "the kept frame must be closed after the callback (no leaked video memory)"
     assert opened.errors == []

@@ -2,7 +2,9 @@
 
 Every engine is brought to the newest revision when it is made (``upgrade``), so `edgeward serve` on a
 database of an older Edgeward upgrades it in place, and two processes starting together do not race:
-on PostgreSQL the upgrade holds an advisory lock, on SQLite a loser of the race retries.
+on PostgreSQL the upgrade holds an advisory lock; on SQLite an exclusive lock on a file beside the
+database (``DB.migrate-lock``: SQLite's own locking leaves a window between two processes' checks of
+the schema and their CREATE TABLEs), and a loser of any remaining race retries.
 
 A database made before migrations existed (tables created straight from the models) is recognised by
 its tables and stamped with the revision that made them, then upgraded from there.
@@ -17,6 +19,9 @@ tests/test_migrations.py (models == migrated schema) green.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -45,8 +50,25 @@ def _baseline(engine: Engine) -> str | None:
     return next((rev for table, rev in BASELINES if table in tables), None)
 
 
+@contextlib.contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """Hold an exclusive lock on ``DATABASE.migrate-lock`` (SQLite on a file; nothing otherwise)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the process dies
+        yield
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (stamping a pre-migration database first)."""
+    with _sqlite_file_lock(engine):
+        _upgrade(engine, revision)
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
     cfg = config(engine)
     for attempt in range(3):
         try:
