@@ -59,13 +59,8 @@ def compare_ms(fp32: Path, variant: Path, feeds: dict[str, np.ndarray], name: st
     return out
 
 
-_FUSED_SUFFIX = re.compile(r"_(nchwc|token_\d+)$")
-
-
-def conv_ms(fp32: Path, int8: Path, feeds: dict[str, np.ndarray], runs: int = 20) -> dict[str, tuple[float, float]]:
-    """Per convolution of the fp32 graph, median kernel ms in the fp32 and in the int8 model (one
-    thread, interleaved runs, from onnxruntime's profiler). Fused kernels keep the name of the
-    Conv or of its activation plus a suffix; that is how they are traced back."""
+def conv_owners(fp32: Path) -> dict[str, str]:
+    """Kernel base name → the fp32 graph's Conv it computes (the Conv's own name, or its fused activation's)."""
     import onnx
 
     graph = onnx.load(str(fp32)).graph
@@ -74,6 +69,17 @@ def conv_ms(fp32: Path, int8: Path, feeds: dict[str, np.ndarray], runs: int = 20
     for n in graph.node:
         if n.op_type in ("Clip", "Relu") and n.input and n.input[0] in made_by:
             owner[n.name] = made_by[n.input[0]]
+    return owner
+
+
+_FUSED_SUFFIX = re.compile(r"_(nchwc|token_\d+)$")
+
+
+def conv_ms(fp32: Path, int8: Path, feeds: dict[str, np.ndarray], runs: int = 20) -> dict[str, tuple[float, float]]:
+    """Per convolution of the fp32 graph, median kernel ms in the fp32 and in the int8 model (one
+    thread, interleaved runs, from onnxruntime's profiler). Fused kernels keep the name of the
+    Conv or of its activation plus a suffix; that is how they are traced back."""
+    owner = conv_owners(fp32)
     with tempfile.TemporaryDirectory(prefix="edgeward-profile-") as tmp:
         sessions = []
         for i, path in enumerate((fp32, int8)):

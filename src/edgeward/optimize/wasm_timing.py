@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from edgeward.errors import EdgewardError, ToolMissingError
+from edgeward.optimize.timing import conv_owners
 
 BEGIN, END = "@@edgeward-profile-begin", "@@edgeward-profile-end"
 TIMEOUT_S = 900
@@ -225,19 +226,6 @@ def time_wasm(models: Sequence[Path], feeds: dict[str, np.ndarray], threads: int
                 raise WasmTimingError(f"{models[i]}: onnxruntime-web printed no profile")
             profiles[i] = parse_profile(text, profile_runs, conv_kinds(Path(models[i])))
     return WasmTiming(result["ortVersion"], int(result["threads"]), result["ms"], profiles, got)
-
-
-def conv_owners(fp32: Path) -> dict[str, str]:
-    """Kernel base name → the fp32 graph's Conv it computes (the Conv's own name, or its fused activation's)."""
-    import onnx
-
-    graph = onnx.load(str(fp32)).graph
-    owner = {n.name: n.name for n in graph.node if n.op_type == "Conv"}
-    made_by = {o: n.name for n in graph.node if n.op_type == "Conv" for o in n.output}
-    for n in graph.node:
-        if n.op_type in ("Clip", "Relu") and n.input and n.input[0] in made_by:
-            owner[n.name] = made_by[n.input[0]]
-    return owner
 
 
 def wasm_conv_ms(fp32: Path, int8: Path, feeds: dict[str, np.ndarray], threads: int = 1,
