@@ -44,9 +44,11 @@ def test_webcam_produces_poses_continuously(browser_page: Callable[..., OpenedPa
     assert page.evaluate("window.playground.drawnOnOwnFrame") is True
     assert page.evaluate(CENTRE_ALPHA) == 255
     page.uncheck("#own-frame")  # the live video shows through again; the overlay only has the skeleton
+    # the loop restarts once the option rests (results already in flight still carry their frame)
+    page.wait_for_function("() => window.playground.drawnOnOwnFrame === false", timeout=30_000)
     done = page.evaluate("window.playground.framesDone")
     page.wait_for_function("(n) => window.playground.framesDone > n + 1", arg=done, timeout=30_000)
-    assert page.evaluate("window.playground.drawnOnOwnFrame") is False
+    assert page.evaluate("window.playground.drawnOnOwnFrame") is False  # and stays so
     assert page.evaluate("window.playground.errors") == []
     assert opened.errors == []
     assert page.is_hidden("#error")

@@ -14,7 +14,8 @@ export const MSG = Object.freeze({
   RESULT: 'result',     // worker → page {id, poses | detections | classes (+ embedding), frame: {width, height, roi}, timings}
   DISPOSE: 'dispose',   // page → worker {id}
   DISPOSED: 'disposed', // worker → page {id}
-  ERROR: 'error',       // worker → page {id, error: {name, message, stack}}
+  ERROR: 'error',       // worker → page {id, error: {name, message, stack}}; id null: the whole worker
+                        // failed (every pending request rejects with it)
   PROGRESS: 'progress', // worker → page {id, file, loaded, total}: download progress of a request
                         // still in flight (not a reply: the request's own reply follows)
   RUN: 'run',           // page → worker {id, feeds: {name: {data, dims}}}: raw tensors (task 'tensor')

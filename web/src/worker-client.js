@@ -138,6 +138,10 @@ export class RpcWorker {
   }
 
   _receive(msg) {
+    if (msg.type === MSG.ERROR && msg.id === null) { // the worker as a whole cannot go on
+      this._failAll(protocol.deserializeError(msg.error));
+      return;
+    }
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (EVENTS.has(msg.type)) { // not a reply: the request is still in flight

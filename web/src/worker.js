@@ -293,10 +293,21 @@ const onMessage = (event) => {
 // onnxruntime-web's threads ('em-pthread' workers) may load this module too: a bundler can put a helper
 // that its chunk shares into this entry chunk. They have their own message handler; only ours listens here.
 // When a thread's script is this very file, onnxruntime-web was bundled into it (Vite's default worker
-// format, 'iife'): it would never start, so say why (the error reaches the page as a WorkerError).
+// format, 'iife'): the thread can never start. It tells the worker that started it (over a channel named by
+// this script: a throw would reach the page only as onnxruntime-web's opaque "[object ErrorEvent]"), and
+// the worker fails every pending request with a WorkerError that says what to do.
+const BUNDLED_THREAD = `edgeward:bundled-thread:${self.location?.href}`;
+const BUNDLED_MESSAGE = 'onnxruntime-web was bundled into the runtime\'s worker, so its threads cannot start: '
+  + 'bundle workers as ES modules (Vite: worker: {format: \'es\'}), or load onnxruntime-web by URL (wasmPaths)';
 if (!self.name?.startsWith('em-pthread')) {
   self.onmessage = onMessage;
+  if (typeof BroadcastChannel === 'function') {
+    new BroadcastChannel(BUNDLED_THREAD).onmessage = () => {
+      self.postMessage(protocol.error(null, new WorkerError(BUNDLED_MESSAGE))); // id null: the whole worker
+    };
+  }
 } else if (import.meta.url === self.location.href) {
-  throw new WorkerError('onnxruntime-web was bundled into the runtime\'s worker, so its threads cannot start: '
-    + 'bundle workers as ES modules (Vite: worker: {format: \'es\'}), or load onnxruntime-web by URL (wasmPaths)');
+  console.error(`[edgeward] ${BUNDLED_MESSAGE}`);
+  if (typeof BroadcastChannel === 'function') new BroadcastChannel(BUNDLED_THREAD).postMessage('bundled');
+  else throw new WorkerError(BUNDLED_MESSAGE);
 }
