@@ -40,5 +40,7 @@ class VendorFilesHook(BuildHookInterface):
                 f"{package}: onnxruntime-web's runtime files are missing ({', '.join(missing)}), and the "
                 f"{self.target_name} ships them: run `npm ci` in web/ first (scripts/setup.sh does)")
         inside = "edgeward/web" if self.target_name == "wheel" else "web"
+        if (root / "web" / "dist" / "build.json").is_file():  # the pages' bundles (web/tools/build.mjs), when built:
+            build_data["force_include"][str(root / "web" / "dist")] = f"{inside}/dist"  # served while they match
         for rel in vendor.ONNXRUNTIME_WEB_FILES:
             build_data["force_include"][str(package / rel)] = f"{inside}/node_modules/{vendor.ONNXRUNTIME_WEB}/{rel}"

@@ -45,7 +45,7 @@ VARIANTS = ("fp32", "int8", "int8-wasm")
 def node_section(directory: Path, variants: list[str], feeds: dict[str, np.ndarray], runs: int,
                  threads: int, profile_runs: int) -> dict[str, Any]:
     manifest = read_manifest(directory / MANIFEST_FILE)
-    paths = [directory / manifest.files[v].path for v in variants]  # type: ignore[index]
+    paths = [directory / manifest.files[v].path for v in variants]
     t = time_wasm(paths, feeds, threads=threads, runs=runs, warmup=3, profile_runs=profile_runs)
     out: dict[str, Any] = {"ort_version": t.ort_version, "threads": threads, "models": {}}
     for i, v in enumerate(variants):
@@ -65,7 +65,7 @@ def wasm_accuracy(directory: Path, variants: list[str]) -> dict[str, dict[str, f
     feeds = reference_inputs(heldout_photos(), manifest)
     fp32 = directory / manifest.files["fp32"].path
     reference = [runner(build_session(fp32))(f) for f in feeds]
-    paths = [directory / manifest.files[v].path for v in variants]  # type: ignore[index]
+    paths = [directory / manifest.files[v].path for v in variants]
     got = time_wasm(paths, feeds[0], threads=1, runs=0, warmup=0, outputs_for=feeds).outputs
     spec = GateSpec()
     out = {}
@@ -234,9 +234,9 @@ def main() -> None:
     x, _ = letterbox(load_image(image), manifest.preprocess)
     feeds = {manifest.inputs[0].name: x}
     report: dict[str, Any] = {"package": f"{manifest.name}@{manifest.version}", "variants": variants,
-                              "bytes": {v: manifest.files[v].bytes for v in variants},  # type: ignore[index]
-                              "reports": {v: manifest.files[v].report.model_dump(mode="json")  # type: ignore[index,union-attr]
-                                          for v in variants if manifest.files[v].report is not None}}  # type: ignore[index]
+                              "bytes": {v: manifest.files[v].bytes for v in variants},
+                              "reports": {v: manifest.files[v].report.model_dump(mode="json")  # type: ignore[union-attr]
+                                          for v in variants if manifest.files[v].report is not None}}
     print(f"{report['package']}: bytes " + ", ".join(f"{v} {b:,} ({b / report['bytes']['fp32']:.3f}×)"
                                                      for v, b in report["bytes"].items()))
     if not args.no_node:
@@ -254,7 +254,7 @@ def main() -> None:
         report["chromium"] = sec
         print_chromium(f"\nChromium, Edgeward runtime, {sec['rounds']} rounds × {sec['runs_per_round']} runs, "
                        f"cross-origin isolated {sec['cross_origin_isolated']}:", sec)
-        files = {v: manifest.files[v].path for v in variants}  # type: ignore[index]
+        files = {v: manifest.files[v].path for v in variants}
         report["chromium_raw"] = chromium_raw_section(manifest.name, manifest.version, files, args.runs * args.rounds)
         print_chromium(f"\nChromium, onnxruntime-web alone in one worker, {args.runs * args.rounds} interleaved runs:",
                        report["chromium_raw"])

@@ -28,6 +28,9 @@ echo "==> installing the Python package"
 echo "==> installing the browser runtime's npm dependencies"
 (cd web && npm ci --no-audit --no-fund --loglevel=error)
 
+echo "==> bundling the demo pages and workers into web/dist (edgeward serve uses them while they match the sources)"
+(cd web && node tools/build.mjs >/dev/null)
+
 echo "==> building the zoo packages (PoseNet, MoveNet Lightning + Thunder + MultiPose, CenterNet, EfficientNet-Lite0) into $EDGEWARD_HOME"
 .venv/bin/edgeward zoo build posenet movenet-lightning movenet-thunder movenet-multipose centernet efficientnet-lite0
 

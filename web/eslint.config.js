@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['**/node_modules/**', 'examples/*/dist/**'] },
+  { ignores: ['**/node_modules/**', 'examples/*/dist/**', 'dist/**'] }, // dist: tools/build.mjs's bundles
   js.configs.recommended,
   {
     languageOptions: { ecmaVersion: 'latest', sourceType: 'module' }, // e.g. Float16Array, feature-tested

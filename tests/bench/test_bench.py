@@ -20,6 +20,7 @@ from edgeward.settings import get_settings
 
 CONFIG_IDS = ["python-1", "python-default", "web-wasm-1", "web-wasm-2", "web-webgpu", "tfjs-wasm", "tfjs-wasm-equal"]
 LIVE_IDS = ["live-edgeward-wasm-1", "live-edgeward-wasm-2-serial", "live-edgeward-wasm-2-eager", "live-edgeward-wasm-2",
+            "live-edgeward-wasm-2-roi-smallest",  # the posenet package carries 257x257 (its ROI crops run at it)
             "live-tfjs-posenet",
             "live-tfjs-posenet-equal"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -104,12 +105,16 @@ def test_live_video_section_is_well_formed(report: dict[str, Any]) -> None:
         still = c["still_vs_python"]
         assert still is not None and still["keypoints"] > 0 and still["mean_px"] >= 0
     by_id = {c["id"]: c for c in live["configs"]}
-    edgeward_ids = [f"live-edgeward-wasm-{t}" for t in (1, f"{n}-serial", f"{n}-eager", n)]
+    edgeward_ids = [f"live-edgeward-wasm-{t}" for t in (1, f"{n}-serial", f"{n}-eager", n, f"{n}-roi-smallest")]
     for cid in edgeward_ids:  # the Edgeward runtime: its worker's heap too, and the public API gives Python's keypoints
         c = by_id[cid]
         assert c["threads"] == (1 if cid.endswith("-1") else n) and c["heap"]["worker"]["before"]["used"] > 0
         assert c["still_vs_python"]["mean_px"] < 1.5
         assert c["worker_timings_ms"]["inferenceMs"] > 0  # the worker's own breakdown of a frame
+        assert sum(c["input_sizes"].values()) == c["frames"]  # every result says the input size it ran at
+        # whole frames at the package's own size; only ROI crops (frames after a tracked pose) at the smaller one
+        assert set(c["input_sizes"]) <= ({"385x385", "257x257"} if cid.endswith("roi-smallest") else {"385x385"})
+    assert "ROI + smallest input (257x257 on crops)" in by_id[f"live-edgeward-wasm-{n}-roi-smallest"]["label"]
     equal = by_id["live-tfjs-posenet-equal"]
     assert equal["threads"] == n and equal["threads_asked"] == 2 * n  # the page reported 2n cores
     tfjs = by_id["live-tfjs-posenet"]

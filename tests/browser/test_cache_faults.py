@@ -8,7 +8,8 @@
 - Cut downloads: the model file served cut at 10 %, 20 %, ... 90 %, as a clean short body, with a lying
   Content-Length and as an aborted connection: each a typed error naming the file, nothing cached; then a
   good load runs the model and gives numpy's answer.
-- A service-worker update while a model loads: the playground's sw.js is redeployed (new bytes,
+- A service-worker update while a model loads: on a second visit (the first installs the service worker,
+  once its model is loaded), with the model cache cleared, the playground's sw.js is redeployed (new bytes,
   ``registration.update()``, skipWaiting + clients.claim) while the model download is held part way: the
   page ends with a working detector, every model cache entry hashes to its key and to the manifest's
   sha256, the page's offline setup completes, and offline the page loads and estimates again.
@@ -309,6 +310,40 @@ def test_download_cut_at_every_tenth_is_refused_and_never_cached(page: OpenedPag
     assert page.errors == []
 
 
+# The cached bytes of the entry `sha256` with 16 bytes in the middle (inside the weights) set to 0x7f: the same
+# size, a model that still loads, but whose answer is far off (float32 0x7f7f7f7f is 3.4e38).
+CORRUPT = """async ([sha256]) => {
+  const { MODEL_CACHE_NAME, cacheKey } = await import('/runtime/cache.js');
+  const cache = await caches.open(MODEL_CACHE_NAME);
+  const response = await cache.match(cacheKey(sha256));
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  bytes.fill(0x7f, bytes.length >> 1, (bytes.length >> 1) + 16);
+  await cache.put(cacheKey(sha256), new Response(bytes, { headers: response.headers }));
+}"""
+
+
+def test_a_corrupted_cache_entry_is_replaced_before_any_result(page: OpenedPage, served: Served) -> None:
+    """The worker creates the session from a cached copy while its sha256 is computed (cache.js useModelFile):
+    a copy that fails is never answered from; it is evicted, downloaded again, and the model answers right."""
+    entry = served.manifest.files["fp32"]
+    page.page.evaluate(CLEAR)
+    assert_right_answer(load(page, served), served)
+    page.page.evaluate(CORRUPT, [entry.sha256])
+    assert [(e["key"], e["bytes"]) for e in cached(page)] == [(entry.sha256, entry.bytes)]
+    assert cached(page)[0]["sha256"] != entry.sha256
+    hits = served.faults.hits
+    again = load(page, served)
+    assert_right_answer(again, served)
+    assert again["cache"]["from"] == "network" and again["cache"]["stored"] == "cache", again["cache"]
+    assert served.faults.hits == hits + 1, "downloaded once more"
+    # the cached copy was taken up first (its progress event), then the download replaced it
+    assert again["progress"][0] == entry.bytes and 0 in again["progress"][1:], again["progress"]
+    assert cached(page) == [{"key": entry.sha256, "sha256": entry.sha256, "bytes": entry.bytes}]
+    ok = load(page, served)  # and the good copy is used from the cache from now on
+    assert_right_answer(ok, served)
+    assert ok["cache"]["from"] == "cache" and served.faults.hits == hits + 1
+    assert page.errors == []
+
 READY = "() => document.body.dataset.status && document.body.dataset.status !== 'loading'"
 COUNT_CONTROLLER_CHANGES = """
 window.__controllerChanges = 0;
@@ -340,9 +375,17 @@ def test_service_worker_update_while_the_model_loads(playwright_instance: Any, s
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda err: errors.append(str(err)))
-        hits = faults.hits
+        # the first visit installs the service worker once its model is loaded (kit/offline.js: after)
+        faults.hold = None
         page.goto(served.base + "/apps/playground/")
-        # the first service worker takes control while the model download is held part way
+        page.wait_for_function("() => window.playground.offlineReady || window.playground.offlineError",
+                               timeout=60_000)
+        assert page.evaluate("window.playground.offlineError") is None
+        page.evaluate(CLEAR)
+        faults.hold = release
+        hits = faults.hits
+        page.reload()
+        # the service worker controls the page from the start; the model download is held part way
         page.wait_for_function("() => navigator.serviceWorker.controller !== null"
                                " && window.playground.progress.length > 0", timeout=60_000)
         assert faults.hits == hits + 1 and page.evaluate("document.body.dataset.status") == "loading"

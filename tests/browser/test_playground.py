@@ -101,6 +101,7 @@ def test_model_picker_switches_to_movenet(browser_page: Callable[..., OpenedPage
     assert ["/models/movenet-lightning/latest/", "MoveNet Lightning"] in choices
     assert page.eval_on_selector("#model", "el => el.value") == "/models/posenet/latest/"
     assert page.is_enabled("#multi")
+    page.wait_for_function("() => !document.getElementById('roi-small').disabled")  # posenet carries 257x257 too
 
     page.click("#webcam")
     page.wait_for_function("() => window.playground.framesDone >= 1", timeout=30_000)
@@ -111,6 +112,7 @@ def test_model_picker_switches_to_movenet(browser_page: Callable[..., OpenedPage
     assert "movenet-lightning@" in page.inner_text("#model-info")
     assert page.is_disabled("#multi") and page.is_disabled("#max-poses")
     assert page.is_visible("#multi-note") and "one pose" in page.inner_text("#multi-note")
+    assert page.is_disabled("#roi-small")  # MoveNet Lightning carries one input size
 
     after = page.evaluate("window.playground.framesDone")
     # Single-pose MoveNet: at most one pose a frame (none when its mean keypoint score is under the
@@ -151,4 +153,20 @@ def test_model_picker_offers_multipose_with_multi_pose_controls(browser_page: Ca
     poses = page.wait_for_function("() => window.playground.framesDone >= 1 && window.playground.lastPoses",
                                    timeout=30_000).json_value()
     assert len(poses) >= 2 and all(len(p["keypoints"]) == 17 for p in poses)
+    assert opened.errors == []
+
+
+def test_smaller_input_on_the_tracked_crop(browser_page: Callable[..., OpenedPage], fake_camera: Path) -> None:
+    """'Smaller input on the tracked crop' (enabled: the posenet package carries 257x257 too) runs the ROI crops
+    at the smallest size: a result at 257x257 arrives (track's roiInputSize 'smallest')."""
+    opened = browser_page(extra_args=fake_camera_args(fake_camera))
+    page = opened.page
+    assert page.is_enabled("#roi-small")
+    page.check("#roi")
+    page.check("#roi-small")
+    page.click("#webcam")
+    page.wait_for_function("() => JSON.stringify(window.playground.lastInputSize) === '[257,257]'", timeout=30_000)
+    page.uncheck("#roi-small")  # the loop restarts: crops at the package's own size again
+    page.wait_for_function("() => JSON.stringify(window.playground.lastInputSize) === '[385,385]'", timeout=30_000)
+    assert page.evaluate("window.playground.errors") == []
     assert opened.errors == []

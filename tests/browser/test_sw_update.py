@@ -1,7 +1,8 @@
 """Service-worker updates of an offline app are all or nothing (issue 15, item 4), in real headless Chromium.
 
 The server stamps a version into the playground's sw.js (a new service worker for the browser), its
-app.js and the runtime's edgeward.js; each deploy is a new version and ``registration.update()``.
+app.js and the runtime's edgeward.js; each deploy is a new version and ``registration.update()``. It
+serves the modules as they are (no web/dist bundles: edgeward.js is then a file of its own).
 
 - A deploy whose install fails part way — the new files are in its staging cache, then the connection of
   one shell file drops — leaves the old worker active, no staging cache behind, and offline the app runs
@@ -59,7 +60,7 @@ async def _wait(event: threading.Event, timeout_s: float = 30.0) -> None:
 
 
 def _deploying_app(deploys: Deploys) -> FastAPI:
-    app = create_app(get_settings())
+    app = create_app(get_settings(), bundled=False)
 
     @app.middleware("http")
     async def deploy(request: Request, call_next: Any) -> Response:

@@ -36,6 +36,7 @@ from edgeward.server.background import serve_in_thread
 from edgeward.tasks.handles import TaskHandle
 from edgeward.zoo.photos import heldout_photos
 from tests.browser.conftest import OpenedPage
+from tests.browser.long_tasks import check_main_thread
 
 pytestmark = pytest.mark.browser
 
@@ -263,7 +264,7 @@ def test_the_overlay_follows_the_face_on_the_webcam_without_long_tasks(app: App)
     assert all(n >= 2 for n in counts.values()), counts  # it went to each face in turn
     assert matched.count(None) <= 0.2 * len(matched), matched  # and sat on it (not lagging between)
     assert hidden >= 2  # the photo without a face: no overlay
-    assert tasks == [], tasks
+    check_main_thread(tasks, results)
     assert app.state("errors") == [] and app.errors == []
 
 

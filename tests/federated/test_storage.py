@@ -66,7 +66,7 @@ def test_kill_9_mid_round_then_restart_completes_the_round(settings: Settings) -
     port = free_port()
     proc = _start(settings, port)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             create(http, THREE)
             _, initial = version_params(settings, http)
             clients = [join(http) for _ in range(3)]
@@ -75,7 +75,7 @@ def test_kill_9_mid_round_then_restart_completes_the_round(settings: Settings) -
         os.kill(proc.pid, signal.SIGKILL)  # no shutdown of any kind
         proc.wait(10)
         proc = _start(settings, port)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             assert http.get(f"{API}/tasks/tiny/round").json()["updates"] == 2
             assert send(http, clients[2], DELTAS[2]).status_code == 201
             version, params = version_params(settings, http)

@@ -194,3 +194,16 @@ def test_cli_publish_pull_list(live: str, tmp_path: Path, client_home: Path) -> 
     assert r.exit_code == 0 and "1.1.0" in r.output
     r = runner.invoke(cli, ["pull", "tiny@^9", "--registry", live])
     assert r.exit_code == 1 and "no version of 'tiny' matches '^9'" in r.output
+
+
+def test_pulling_one_variant_brings_the_files_it_runs_at_other_sizes(live: str, posenet_dir: Path,
+                                                                     astronaut: Path) -> None:
+    files = read_manifest(posenet_dir / "manifest.json").files
+    if "int8" not in files or "fp32@257x257" not in files:
+        pytest.fail("setup builds PoseNet with its 257x257 file and quantizes it to int8 (scripts/setup.sh)")
+    with RegistryClient(live, TOKEN) as c:
+        c.publish(posenet_dir)
+    model = edgeward.load("posenet@^1", variant="int8", registry_url=live)
+    assert sorted(p.name for p in model.directory.glob("*.onnx")) == ["model.fp32.257x257.onnx", "model.int8.onnx"]
+    local = edgeward.load(str(posenet_dir), variant="int8")
+    assert model.estimate_poses(astronaut, input_size=257) == local.estimate_poses(astronaut, input_size=257)

@@ -57,7 +57,7 @@ def test_both_tables_have_the_same_defaults(js_tasks: dict[str, dict]) -> None:
         js = {_snake(k): v for k, v in js_tasks[name]["defaults"].items()}
         assert js == task.defaults, f"task '{name}': JS defaults {js} != Python defaults {task.defaults}"
     assert TASKS["pose"].defaults == {"max_poses": 1, "score_threshold": 0.5, "nms_radius": 20.0,
-                                      "flip_horizontal": False, "roi": None, "resize": None}
+                                      "flip_horizontal": False, "roi": None, "resize": None, "input_size": None}
 
 
 # Options a handle's method does not take as a parameter, and why.
@@ -78,7 +78,7 @@ def test_handles_take_their_defaults_from_the_table() -> None:
             assert key in params, f"{task.handle.__name__}.{task.method}() has no parameter '{key}'"
             assert params[key].default == value, f"{task.handle.__name__}.{task.method}({key}=…)"
             checked += 1
-    assert checked >= 10  # pose 6, detect 3, classify 1 (+ features)
+    assert checked >= 11  # pose 7, detect 3, classify 1 (+ features)
 
 
 def _imports(root: Path, module: str) -> list[str]:

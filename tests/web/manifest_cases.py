@@ -359,9 +359,10 @@ class CaseMaker:
                                 put(root, [*path, key], 1))
         elif isinstance(ap, dict):
             names = node.get("propertyNames", {}).get("enum")
-            if "propertyNames" in node:
+            if "propertyNames" in node:  # a key outside the enum (or not matching the pattern) of key names
                 sample = copy.deepcopy(next(iter(value.values()))) if value else w.sample(ap)
-                yield self.case(f"{ptr}/propertyNames/enum", set(), root, [*path, "nope"], "key not a choice",
+                kw = "enum" if "enum" in node["propertyNames"] else "pattern"
+                yield self.case(f"{ptr}/propertyNames/{kw}", set(), root, [*path, "nope"], "key not a choice",
                                 put(root, [*path, "nope"], sample))
             entries = list(value)
             if not entries:
@@ -454,6 +455,7 @@ def fixture(manifests: dict[str, dict[str, Any]]) -> dict[str, Any]:
             valid.append({"name": f"{name} (defaults left out)", "manifest": minimal, "normalized": normalized})
     first = next(iter(manifests.values()))
     tensor = {k: v for k, v in first.items() if k not in ("preprocess", "postprocess", "labels")} | {"task": "tensor"}
+    tensor["files"] = {k: v for k, v in tensor["files"].items() if "@" not in k}  # a size key needs preprocess
     valid.append({"name": "tensor (no pre/postprocess)", "manifest": tensor,
                   "normalized": parse_manifest(tensor).model_dump(mode="json")})
 

@@ -381,6 +381,7 @@ from tests.web import (  # noqa: E402, F401
     image_fixtures,
     manifest_fuzz,
     resize_fixtures,
+    size_fixtures,
     train_fixtures,
     variant_fixtures,
 )

@@ -41,24 +41,40 @@ async function openCache(storage) {
 /**
  * The cached bytes of `entry` {path, bytes, sha256}, re-verified, or null. A cached entry that
  * fails verification is deleted (with a console warning) and null is returned.
+ * With `defer`, a copy of the right size is returned before its sha256 is checked, with `verified`: a
+ * promise that resolves once the digest matches, or rejects with the IntegrityError once the entry is deleted.
+ * @returns {Promise<{buffer: ArrayBuffer, from: 'cache' | 'memory', verified: Promise<void>} | null>}
  */
-export async function readCached(entry, { storage = globalThis.caches } = {}) {
+export async function readCached(entry, { storage = globalThis.caches, defer = false } = {}) {
   const held = memory.get(entry.sha256);
-  if (held) return { buffer: held.buffer, from: 'memory' };
+  if (held) return { buffer: held.buffer, from: 'memory', verified: Promise.resolve() };
   const cache = await openCache(storage);
   if (!cache) return null;
   const key = cacheKey(entry.sha256);
   const response = await cache.match(key);
   if (!response) return null;
-  try {
-    const buffer = await response.arrayBuffer();
-    await verifyFile(buffer, entry, `cached ${entry.path}`);
-    return { buffer, from: 'cache' };
-  } catch (err) {
+  const source = `cached ${entry.path}`;
+  const evict = async (err) => {
     console.warn(`[edgeward] evicting a bad cache entry: ${err.message || err}`);
     await cache.delete(key);
+  };
+  let buffer;
+  try {
+    buffer = await response.arrayBuffer();
+    if (buffer.byteLength !== entry.bytes) throw new IntegrityError(`${source}: ${buffer.byteLength} bytes, manifest says ${entry.bytes}`);
+    if (!defer) await verifyFile(buffer, entry, source);
+  } catch (err) {
+    await evict(err);
     return null;
   }
+  if (!defer) return { buffer, from: 'cache', verified: Promise.resolve() };
+  // crypto.subtle hashes a copy, off this thread: the caller may use the bytes meanwhile, not return a result
+  const verified = verifyFile(buffer, entry, source).then(() => {}, async (err) => {
+    await evict(err);
+    throw err;
+  });
+  verified.catch(() => {}); // the caller awaits it; never an unhandled rejection meanwhile
+  return { buffer, from: 'cache', verified };
 }
 
 /** Delete what a failed write left under `entry`'s key unless it verifies (another worker's good copy stays). */
@@ -117,6 +133,21 @@ export async function storeVerified(entry, buffer, { storage = globalThis.caches
   return { stored: 'memory', warning };
 }
 
+/** Download `entry` from its package and verify it; a DownloadError says there is no cached copy to fall back on. */
+async function download(packageUrl, entry, { fetchImpl, onProgress }) {
+  const url = new URL(entry.path, packageUrl).href;
+  try {
+    return { url, buffer: await downloadVerified(url, entry, { fetchImpl, onProgress }) };
+  } catch (err) {
+    // Say what the caller cannot see: there is no cached copy to fall back on (e.g. the network is cut
+    // after a quota error kept the file in memory only). The error keeps its class and stack.
+    if (err instanceof DownloadError) err.message += `; ${entry.path} is not in the model cache (no verified copy to fall back on)`;
+    throw err;
+  }
+}
+
+const cachedProgress = (entry) => ({ file: entry.path, loaded: entry.bytes, total: entry.bytes, cached: true });
+
 /**
  * The verified bytes of one package file: from the cache when a valid copy is there, else
  * downloaded (with `onProgress({file, loaded, total})`), verified, then cached.
@@ -126,21 +157,50 @@ export async function loadModelFile(packageUrl, entry, { onProgress = null, fetc
   storage = globalThis.caches } = {}) {
   const cached = await readCached(entry, { storage });
   if (cached) {
-    onProgress?.({ file: entry.path, loaded: entry.bytes, total: entry.bytes, cached: true });
+    onProgress?.(cachedProgress(entry));
     return { buffer: cached.buffer, from: cached.from, stored: cached.from, warning: null };
   }
-  const url = new URL(entry.path, packageUrl).href;
-  let buffer;
-  try {
-    buffer = await downloadVerified(url, entry, { fetchImpl, onProgress });
-  } catch (err) {
-    // Say what the caller cannot see: there is no cached copy to fall back on (e.g. the network is cut
-    // after a quota error kept the file in memory only). The error keeps its class and stack.
-    if (err instanceof DownloadError) err.message += `; ${entry.path} is not in the model cache (no verified copy to fall back on)`;
-    throw err;
-  }
+  const { url, buffer } = await download(packageUrl, entry, { fetchImpl, onProgress });
   const { stored, warning } = await storeVerified(entry, buffer, { storage, url });
   return { buffer, from: 'network', stored, warning };
+}
+
+/**
+ * `use(buffer)` (e.g. creating the session) on the verified bytes of one package file, as loadModelFile
+ * finds them, with the checks that need no answer before use running alongside it: a cached copy is
+ * handed to `use` while its sha256 is computed (off-thread), a download while it is being cached. Nothing
+ * is returned before the cached copy's digest matched: on a mismatch `use`'s value goes to `discard` (an
+ * error of `use` is dropped), the entry is evicted and the file downloaded, verified and used again.
+ * Returns {buffer, from, stored, warning, value}: loadModelFile's answer and what `use` returned.
+ * @template T
+ * @param {string} packageUrl
+ * @param {{path: string, bytes: number, sha256: string}} entry
+ * @param {(buffer: ArrayBuffer) => Promise<T>} use
+ * @param {{discard?: (value: T) => unknown, onProgress?: ((p: object) => void) | null, fetchImpl?: typeof fetch,
+ *   storage?: CacheStorage}} [options]
+ */
+export async function useModelFile(packageUrl, entry, use, { discard = null, onProgress = null, fetchImpl = fetch,
+  storage = globalThis.caches } = {}) {
+  const cached = await readCached(entry, { storage, defer: true });
+  if (cached) {
+    onProgress?.(cachedProgress(entry));
+    const using = Promise.resolve().then(() => use(cached.buffer)).then((value) => ({ value }), (error) => ({ error }));
+    const bad = await cached.verified.then(() => null, (err) => err);
+    const outcome = await using;
+    if (!bad) {
+      if ('error' in outcome) throw outcome.error;
+      return { buffer: cached.buffer, from: cached.from, stored: cached.from, warning: null, value: outcome.value };
+    }
+    if ('value' in outcome) await Promise.resolve().then(() => discard?.(outcome.value)).catch(() => {});
+  }
+  const { url, buffer } = await download(packageUrl, entry, { fetchImpl, onProgress });
+  // verified bytes may be used while they are stored (storeVerified hashes them again before it writes);
+  // both end before the answer, an error of `use` first
+  const [store, used] = await Promise.allSettled([storeVerified(entry, buffer, { storage, url }),
+    Promise.resolve().then(() => use(buffer))]);
+  if (used.status === 'rejected') throw used.reason;
+  if (store.status === 'rejected') throw store.reason;
+  return { buffer, from: 'network', stored: store.value.stored, warning: store.value.warning, value: used.value };
 }
 
 /** Every cached model file: [{sha256, file, url, bytes, cachedAt, storage: 'cache' | 'memory'}]. */

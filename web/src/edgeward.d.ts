@@ -17,7 +17,8 @@ export interface Manifest {
   name: string;
   version: string;
   task: 'pose' | 'detect' | 'classify' | 'features' | 'tensor';
-  files: Partial<Record<Variant, { path: string; sha256: string; bytes: number; report?: { target?: string | null; [field: string]: unknown } | null }>>;
+  /** Keys: a variant, or '<variant>@<H>x<W>': the same network converted for a [1, H, W, 3] input (the inputSize option). */
+  files: Partial<Record<Variant | SizedVariant, { path: string; sha256: string; bytes: number; report?: { target?: string | null; [field: string]: unknown } | null }>>;
   inputs: { name: string; dtype: string; shape: (number | null)[]; layout?: string }[];
   outputs: { name: string; dtype?: string; shape: (number | null)[] }[];
   preprocess?: { size: [number, number]; [field: string]: unknown } | null;
@@ -31,6 +32,10 @@ export interface Manifest {
 /** What the runtime takes as an image: <video>, <img>, <canvas>, ImageBitmap, VideoFrame, Blob / File... */
 export type ImageSource = ImageBitmapSource | VideoFrame;
 export type Variant = 'fp32' | 'fp16' | 'int8' | 'int8-wasm';
+/** A model file for another input size: '<variant>@<H>x<W>', e.g. 'fp32@257x257'. */
+export type SizedVariant = `${Variant}@${number}x${number}`;
+/** A model input size: [height, width], or one number for a square. */
+export type InputSize = [number, number] | number;
 
 export interface LoadProgress { file: string; loaded: number; total: number; cached?: boolean }
 
@@ -93,6 +98,8 @@ export interface PoseOptions {
   roi?: Roi | null;
   /** null: the package's own pre-processing; 'tfjs-posenet': @tensorflow-models/posenet's resize. */
   resize?: 'tfjs-posenet' | null;
+  /** null: the package's own input size; else one of the sizes it carries (inputSizes(manifest)), e.g. [257, 257]. */
+  inputSize?: InputSize | null;
 }
 export interface DetectOptions { scoreThreshold?: number; iouThreshold?: number; maxDetections?: number }
 export interface ClassifyOptions { topK?: number }
@@ -111,6 +118,8 @@ export interface TrackedFrame {
   width: number;
   height: number;
   roi: Roi | null;
+  /** [height, width] of the model input this result ran at. */
+  inputSize?: [number, number];
   timings: Record<string, number>;
   /** Capture → result. */
   latencyMs: number;
@@ -121,9 +130,12 @@ export interface Tracker { stop(): void; readonly stats: { frames: number; dropp
 
 export interface PoseDetector extends ModelHandle {
   estimatePoses(source: ImageSource, options?: PoseOptions): Promise<Pose[]>;
-  /** `roi` (video only): estimate each frame on a crop around the previous frame's pose. */
+  /**
+   * `roi` (video only): estimate each frame on a crop around the previous frame's pose; `roiInputSize`
+   * (with roi): the input size of those crops, 'smallest' the package carries or [H, W] (default null: the frames' own).
+   */
   track(video: HTMLVideoElement, onResult: (poses: Pose[], frame: TrackedFrame) => void,
-    options?: Omit<PoseOptions, 'roi'> & TrackOptions & { roi?: boolean | RoiOptions }): Tracker;
+    options?: Omit<PoseOptions, 'roi'> & TrackOptions & { roi?: boolean | RoiOptions; roiInputSize?: 'smallest' | InputSize | null }): Tracker;
 }
 export interface Detector extends ModelHandle {
   detect(source: ImageSource, options?: DetectOptions): Promise<Detection[]>;
@@ -182,6 +194,8 @@ export declare const DEFAULT_POSE_OPTIONS: Readonly<Required<PoseOptions>>;
 export declare const DEFAULT_DETECT_OPTIONS: Readonly<Required<DetectOptions>>;
 export declare const DEFAULT_CLASSIFY_OPTIONS: Readonly<Required<ClassifyOptions> & { embedding: boolean }>;
 export declare const DEFAULT_ROI_OPTIONS: Readonly<Required<RoiOptions>>;
+/** The input sizes a package carries, [height, width] each: its preprocess.size first, then the others by descending area. */
+export declare function inputSizes(manifest: Pick<Manifest, 'preprocess' | 'files'>): [number, number][];
 export declare function nextRoi(poses: Pose[], width: number, height: number, inputSize: [number, number],
   options?: RoiOptions): Roi | null;
 

@@ -12,6 +12,7 @@
 // to the Python runtime's `edgeward.tasks.pose.estimate_poses`.
 
 import { TaskError } from './errors.js';
+import { resolveInputSize, resolveRoiInputSize } from './input-size.js';
 import * as protocol from './protocol.js';
 import { normalizeClassifyOptions } from './tasks/classify.js';
 import { TASKS } from './tasks/index.js';
@@ -24,6 +25,7 @@ export { DEFAULT_CLASSIFY_OPTIONS } from './tasks/classify.js';
 export { DEFAULT_DETECT_OPTIONS } from './tasks/detect.js';
 export { DEFAULT_POSE_OPTIONS } from './tasks/pose.js';
 export { DEFAULT_ROI_OPTIONS, nextRoi } from './tasks/roi.js';
+export { inputSizes } from './sizes.js';
 export { DEFAULT_IN_FLIGHT, runVideoLoop, START_MODES } from './video-loop.js';
 export { clearCachedModels, listCachedModels, requestPersistentStorage } from './cache.js';
 export {
@@ -97,14 +99,21 @@ async function estimateOn(handle, rpc, source, options) {
  * computed on (a VideoFrame or ImageBitmap, valid only during onResult; closed after it), so the result
  * can be drawn over its own frame instead of over a live video that has moved on; and for pose packages
  * `roi` (default false): estimate each frame on a crop around the previous frame's pose (tasks/roi.js)
- * — for video only. Returns {stop(), stats: {frames, dropped}}.
+ * — for video only — with `roiInputSize` (default null: the frames' own inputSize) the input size those
+ * crops run at: 'smallest' (the smallest the package carries) or [H, W] (input-size.js); the person fills
+ * the crop, so a smaller input costs less accuracy there than on a whole frame. frame.inputSize: the [H, W]
+ * each result ran at. Returns {stop(), stats: {frames, dropped}}.
  */
 function trackOn(handle, rpc, normalize, pick, video, onResult, options = {}) {
   handle.checkOpen();
-  const { inFlight, start, onError, roi: useRoi = false, keepFrame = false, ...taskOptions } = options;
+  const { inFlight, start, onError, roi: useRoi = false, roiInputSize = null, keepFrame = false, ...taskOptions } = options;
   const opts = normalize(taskOptions);
   const roiOptions = useRoi === true ? {} : useRoi;
   if (roiOptions && handle.manifest.task !== 'pose') throw new RangeError('the roi option is for pose packages');
+  if (roiInputSize !== null && !roiOptions) throw new RangeError('roiInputSize is the input size of ROI crops: it needs roi');
+  const roiSize = roiOptions ? resolveRoiInputSize(handle.manifest, roiInputSize) : null; // null: as whole frames
+  // the crop takes the aspect of the input it runs at
+  const cropSize = roiOptions ? roiSize ?? resolveInputSize(handle.manifest, opts.inputSize) : null;
   const stats = { frames: 0, dropped: 0 };
   let roi = null;
   let loop = null;
@@ -121,9 +130,10 @@ function trackOn(handle, rpc, normalize, pick, video, onResult, options = {}) {
       const frame = await toFrame(video);
       const kept = keepFrame ? await keepCopy(frame) : null; // the worker gets (and closes) `frame`
       try {
-        const reply = await estimateOn(handle, rpc, frame, roiOptions ? { ...opts, roi } : opts);
+        const frameOptions = !roiOptions ? opts : roi && roiSize ? { ...opts, roi, inputSize: roiSize } : { ...opts, roi };
+        const reply = await estimateOn(handle, rpc, frame, frameOptions);
         if (roiOptions) {
-          roi = nextRoi(reply.poses, reply.frame.width, reply.frame.height, handle.manifest.preprocess.size,
+          roi = nextRoi(reply.poses, reply.frame.width, reply.frame.height, cropSize,
             { ...roiOptions, flipped: opts.flipHorizontal });
         }
         if (stopped) return;

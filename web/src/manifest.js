@@ -8,9 +8,11 @@
 // the JSON Schema (pydantic's model validator, manifest_rule_errors): pose, detect and classify need
 // preprocess and postprocess; 'features' needs head and labels and has neither; a head on 'embedding'
 // or 'pose' features needs base; a knn head needs k, an mlp head hidden; files.head and training
-// need a head. web/test/manifest.test.js checks all of it against pydantic, rule by rule.
+// need a head; a size key ('fp32@257x257') needs preprocess, its plain variant, sides 16..4096 and a
+// size other than the package's own. web/test/manifest.test.js checks all of it against pydantic, rule by rule.
 
 import { ManifestError } from './errors.js';
+import { MAX_INPUT_SIDE, MIN_INPUT_SIDE, splitSizeKey } from './sizes.js';
 
 export { ManifestError };
 
@@ -28,7 +30,8 @@ export const MANIFEST_FILE = 'manifest.json';
  * @property {string} name
  * @property {string} version
  * @property {'pose' | 'detect' | 'classify' | 'tensor' | 'features'} task
- * @property {{[variant: string]: FileEntry}} files  keys 'fp32' | 'fp16' | 'int8' | 'int8-wasm' | 'head'
+ * @property {{[variant: string]: FileEntry}} files  keys 'fp32' | 'fp16' | 'int8' | 'int8-wasm' | 'head', and
+ *   size keys '<variant>@<H>x<W>' (that variant converted for an H×W input; sizes.js)
  * @property {TensorSpec[]} inputs
  * @property {TensorSpec[]} outputs
  * @property {Preprocess | null} preprocess  null only for task 'tensor'
@@ -47,6 +50,7 @@ export const MANIFEST_FILE = 'manifest.json';
  * @property {string} sha256
  * @property {number} bytes
  * @property {{[key: string]: any} | null} [report]
+ * @property {{[output: string]: number}} [parity_max_abs_diff]  a size file's own parity to the source model
  */
 
 /**
@@ -189,6 +193,28 @@ function checkCrossFieldRules(m, errors) {
   } else {
     if (hasOwn(m.files, 'head')) errors.push("field 'files.head': only a package with a 'head' field has a head file");
     if (!isNull(m.training)) errors.push("field 'training': only a package with a 'head' field has a training report");
+  }
+  checkSizeKeys(m, errors);
+}
+
+// size_key_errors in manifest.py, word for word: a size key ('fp32@257x257') needs an image input
+// (preprocess), its variant as a plain key, sides MIN_INPUT_SIDE..MAX_INPUT_SIDE, a size not the package's own.
+function checkSizeKeys(m, errors) {
+  for (const key of Object.keys(m.files)) {
+    const split = splitSizeKey(key);
+    if (!split) continue;
+    const { variant, size: [height, width] } = split;
+    const where = `field 'files.${key}'`;
+    if (isNull(m.preprocess)) {
+      errors.push(`${where}: a file for another input size needs field 'preprocess' (an image input)`);
+      continue;
+    }
+    if (!hasOwn(m.files, variant)) errors.push(`${where}: the package has no '${variant}' file at its own size (files.${variant})`);
+    if (![height, width].every((side) => side >= MIN_INPUT_SIDE && side <= MAX_INPUT_SIDE)) {
+      errors.push(`${where}: height and width must be ${MIN_INPUT_SIDE} to ${MAX_INPUT_SIDE}`);
+    } else if (height === m.preprocess.size[0] && width === m.preprocess.size[1]) {
+      errors.push(`${where}: ${height}x${width} is the package's own input size (preprocess.size); that file is files.${variant}`);
+    }
   }
 }
 

@@ -11,7 +11,7 @@ export const MSG = Object.freeze({
   INIT: 'init',         // page → worker {id, packageUrl, options}
   READY: 'ready',       // worker → page {id, manifest, backend, timings}
   ESTIMATE: 'estimate', // page → worker {id, frame: ImageBitmap | VideoFrame (transferred), options}
-  RESULT: 'result',     // worker → page {id, poses | detections | classes (+ embedding), frame: {width, height, roi}, timings}
+  RESULT: 'result',     // worker → page {id, poses | detections | classes (+ embedding), frame: {width, height, roi, inputSize}, timings}
   DISPOSE: 'dispose',   // page → worker {id}
   DISPOSED: 'disposed', // worker → page {id}
   ERROR: 'error',       // worker → page {id, error: {name, message, stack}}; id null: the whole worker

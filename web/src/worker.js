@@ -1,18 +1,18 @@
-// The inference worker: loads and verifies a model package, creates the onnxruntime-web session,
-// warms it up, then pre-processes, runs and decodes every frame. The page only draws.
+// The inference worker: loads and verifies a model package, creates the onnxruntime-web session, then
+// pre-processes, runs and decodes every frame. The page only draws.
 
 import { createSession, prepareRuntime } from './backends.js';
-import { loadModelFile } from './cache.js';
+import { useModelFile } from './cache.js';
 import { EdgewardError, ImageError, ManifestError, TaskError, WorkerError } from './errors.js';
 import { fetchManifest } from './manifest.js';
-import { Preprocessor, toInt32Input } from './preprocess.js';
+import { toInt32Input, warmPreprocessor } from './preprocess.js';
 import * as protocol from './protocol.js';
+import { SizedInputs } from './sized-inputs.js';
 import { TASKS } from './tasks/index.js';
 import { checkRoi } from './tasks/roi.js';
 import { chooseVariant } from './variants.js';
 
 const { MSG } = protocol;
-const WARMUP_RUNS = 1; // the first run is several times slower than the next (allocation, packing); later ones are not
 
 let state = null; // {manifest, ort, session, backend, pre, inputTensor, canvas, ctx, scratch, frameBuffer, copyToRgba}
 let queue = Promise.resolve(); // messages are handled one at a time: the input buffer is reused
@@ -44,34 +44,40 @@ async function handleInit(msg) {
   // No pre-processing ('tensor', and 'features': a trained head on feature vectors): raw tensors, see handleRun.
   const input = task.decode && manifest.task !== 'features' ? checkInput(manifest) : null;
   const variant = await chooseVariant(manifest, msg.options.variant, msg.options); // made for this backend, if any
-  const file = await loadModelFile(msg.packageUrl, manifest.files[variant], {
-    onProgress: (p) => self.postMessage(protocol.progress(msg.id, p)),
-  });
+  // The session is created while a cached file's sha256 is computed, or a downloaded one is cached; nothing
+  // is returned before the digest matched (a bad entry: session released, entry evicted, file downloaded).
+  const loading = useModelFile(msg.packageUrl, manifest.files[variant],
+    (buffer) => createSession(new Uint8Array(buffer), msg.options, runtime), {
+      onProgress: (p) => self.postMessage(protocol.progress(msg.id, p)),
+      discard: (made) => made.session.release?.(),
+    });
+  loading.catch(() => {}); // its error is thrown where it is awaited, below
+  // meanwhile (the model and onnxruntime-web load off this thread) the pre-processing code runs once
+  const pre = input ? warmPreprocessor(manifest.preprocess) : null;
+  const { value: { ort, session, backend }, ...file } = await loading;
   const cache = {
     from: file.from, stored: file.stored, warning: file.warning,
     persisted: (await self.navigator.storage?.persisted?.().catch(() => null)) ?? null,
   };
-  const { ort, session, backend } = await createSession(new Uint8Array(file.buffer), msg.options, runtime);
-  if (!input) { // tensors in, tensors out; no pre-processing, no fixed input to warm up with
+  if (!input) { // tensors in, tensors out; no pre-processing
     state = { manifest, task, ort, session, backend, raw: true };
     return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: performance.now() - t0, warmupMs: 0 }, cache);
   }
-  const pre = new Preprocessor(manifest.preprocess);
   const [, h, w] = input.shape;
   pre.output.fill(Math.fround(pre.padValue));
   // int32 inputs (MoveNet) get their own reused buffer, refilled from the float letterbox per frame.
   const intInput = input.dtype === 'int32' ? toInt32Input(pre.output) : null;
   const inputTensor = new ort.Tensor(input.dtype, intInput ?? pre.output, [1, h, w, 3]);
+  // No warm-up run: the first run is slow (lazy WASM compilation, allocation) whenever it comes, and one on a
+  // blank input before READY delayed the first real result by more than it saved (bench/first_pose.py).
   const t1 = performance.now();
-  for (let i = 0; i < WARMUP_RUNS; i++) { // so the first real frame is not slow
-    const warm = await session.run({ [input.name]: inputTensor });
-    for (const t of Object.values(warm)) t.dispose?.();
-  }
-  const t2 = performance.now();
   const canvas = new OffscreenCanvas(1, 1);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  state = { manifest, task, ort, session, backend, pre, input, inputTensor, intInput, canvas, ctx, scratch: {} };
-  return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: t1 - t0, warmupMs: t2 - t1 }, cache);
+  // the other input sizes the package carries, each made on the first frame that asks for it (inputSize)
+  const sizes = new SizedInputs({ manifest, packageUrl: msg.packageUrl, variant, options: msg.options, runtime, input,
+    main: { session, pre, inputTensor, intInput } });
+  state = { manifest, task, ort, session, backend, pre, input, inputTensor, intInput, canvas, ctx, scratch: {}, sizes };
+  return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: t1 - t0, warmupMs: 0 }, cache);
 }
 
 /** An ImageBitmap's pixels (or those of its `roi` crop) as RGBA, copied once through a reused canvas. */
@@ -143,6 +149,7 @@ async function readPixels(frame, roi) {
 async function estimateFrame(frame, options) {
   if (!state) throw new EdgewardError('the model is not initialised (or was disposed)');
   if (state.raw) throw new TaskError(`a task '${state.manifest.task}' package takes raw tensors: use loadModel(url).run(feeds)`);
+  const sized = await state.sizes.get(options?.inputSize); // the package's own size, or another it carries
   const t0 = performance.now();
   const roi = options?.roi ?? null;
   if (roi && !state.task.roi) throw new RangeError(`the roi option is for pose packages, not task '${state.manifest.task}'`);
@@ -154,20 +161,21 @@ async function estimateFrame(frame, options) {
   } finally {
     frame?.close?.();
   }
-  const { box } = state.pre.run(pixels.image, resize);
-  if (state.intInput) toInt32Input(state.pre.output, state.intInput);
+  const { box } = sized.pre.run(pixels.image, resize);
+  if (sized.intInput) toInt32Input(sized.pre.output, sized.intInput);
   const t1 = performance.now();
-  const out = await state.session.run({ [state.input.name]: state.inputTensor });
+  const out = await sized.session.run({ [state.input.name]: sized.inputTensor });
   const t2 = performance.now();
   const outputs = {};
   for (const [name, t] of Object.entries(out)) outputs[name] = { data: t.data, dims: t.dims };
   const at = { x0: roi ? roi[0] : 0, y0: roi ? roi[1] : 0, width: pixels.width };
   const payload = state.task.decodeFrame({
     manifest: state.manifest, outputs, box, options: state.task.normalize(options), frame: at, scratch: state.scratch,
+    inputSize: sized.size,
   });
   for (const t of Object.values(out)) t.dispose?.();
   const t3 = performance.now();
-  return { payload, size: { width: pixels.width, height: pixels.height, roi },
+  return { payload, size: { width: pixels.width, height: pixels.height, roi, inputSize: sized.size },
     timings: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, decodeMs: t3 - t2 } };
 }
 
@@ -180,6 +188,7 @@ async function handleDispose(msg) {
   if (state) {
     const s = state;
     state = null;
+    await s.sizes?.release();
     await s.session.release?.();
   }
   return protocol.disposed(msg.id);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 
 import {
-  cacheKey, clearCachedModels, listCachedModels, loadModelFile, MODEL_CACHE_NAME, readCached, storeVerified,
+  cacheKey, clearCachedModels, listCachedModels, loadModelFile, MODEL_CACHE_NAME, readCached, storeVerified, useModelFile,
 } from '../src/cache.js';
 import { DownloadError, IntegrityError } from '../src/integrity.js';
 import { loadFixture } from './helpers.js';
@@ -183,4 +183,96 @@ test('a failed download says the file is not in the model cache', async () => {
     assert.ok(err.message.endsWith(`${entry.path} is not in the model cache (no verified copy to fall back on)`), err.message);
     return true;
   });
+});
+
+/** crypto.subtle.digest held until `release()`: what useModelFile does before the sha256 is known shows. */
+function holdDigests(t) {
+  const digest = crypto.subtle.digest.bind(crypto.subtle);
+  const held = [];
+  t.mock.method(crypto.subtle, 'digest', (algorithm, data) => new Promise((resolve, reject) => {
+    held.push(() => digest(algorithm, data).then(resolve, reject));
+  }));
+  return { pending: () => held.length, release: () => held.splice(0).forEach((go) => go()) };
+}
+
+const settled = (promise) => Promise.race([promise.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 20))]);
+
+test('useModelFile: a cached copy is used while its sha256 is computed, returned only once it matched', async (t) => {
+  const storage = new FakeCaches();
+  const { fetchImpl, calls } = fetchFiles();
+  await loadModelFile(PACKAGE, entry, { fetchImpl, storage });
+  const digests = holdDigests(t);
+  const used = [];
+  const result = useModelFile(PACKAGE, entry, async (buffer) => { used.push(new Uint8Array(buffer)); return 'session'; },
+    { storage, fetchImpl });
+  while (!digests.pending()) await new Promise((r) => setTimeout(r, 1));
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(used.length, 1, 'used before the digest is known');
+  assert.equal(await settled(result), false, 'nothing returned before the digest matched');
+  digests.release();
+  const done = await result;
+  assert.deepEqual([done.from, done.value, calls.length], ['cache', 'session', 1]);
+  assert.deepEqual(used[0], fileBytes.get(entry.path));
+});
+
+test('useModelFile: a corrupted cached copy is used, discarded, evicted, then downloaded and used again', async () => {
+  const storage = new FakeCaches();
+  const cache = await storage.open(MODEL_CACHE_NAME);
+  const bad = fileBytes.get(entry.path).slice();
+  bad[7] ^= 0xff; // same size: only the sha256 tells
+  cache.entries.set(cacheKey(entry.sha256), { body: bad, headers: new Headers() });
+  const { fetchImpl, calls } = fetchFiles();
+  const events = [];
+  let made = 0;
+  const use = async (buffer) => {
+    const good = new Uint8Array(buffer)[7] === fileBytes.get(entry.path)[7];
+    events.push(`use ${good ? 'good' : 'bad'} bytes`);
+    made += 1;
+    return { session: made, good };
+  };
+  const result = await useModelFile(PACKAGE, entry, use, { storage, fetchImpl, discard: (v) => events.push(`discard ${v.session}`) });
+  assert.deepEqual(events, ['use bad bytes', 'discard 1', 'use good bytes']);
+  assert.deepEqual([result.from, result.stored, result.value], ['network', 'cache', { session: 2, good: true }]);
+  assert.deepEqual(calls, [PACKAGE + entry.path]);
+  assert.deepEqual(cache.entries.get(cacheKey(entry.sha256)).body, fileBytes.get(entry.path), 'the bad entry was replaced');
+  assert.match(warnings.join('\n'), /evicting a bad cache entry: cached .* sha256 .* does not match manifest/);
+});
+
+test('useModelFile: an error of use on a corrupted copy is dropped; on verified bytes it is the answer', async () => {
+  const storage = new FakeCaches();
+  const cache = await storage.open(MODEL_CACHE_NAME);
+  const bad = fileBytes.get(entry.path).slice();
+  bad[0] ^= 0xff;
+  cache.entries.set(cacheKey(entry.sha256), { body: bad, headers: new Headers() });
+  const { fetchImpl } = fetchFiles();
+  const strict = async (buffer) => {
+    if (new Uint8Array(buffer)[0] !== fileBytes.get(entry.path)[0]) throw new Error('protobuf parsing failed');
+    return 'session';
+  };
+  const result = await useModelFile(PACKAGE, entry, strict, { storage, fetchImpl });
+  assert.deepEqual([result.from, result.value], ['network', 'session']);
+  const failing = async () => { throw new RangeError('no such input'); };
+  await assert.rejects(useModelFile(PACKAGE, entry, failing, { storage, fetchImpl }), RangeError); // from the cache
+  await assert.rejects(useModelFile(PACKAGE, other, failing, { storage, fetchImpl }), RangeError); // downloaded
+  assert.ok(cache.entries.has(cacheKey(entry.sha256)) && cache.entries.has(cacheKey(other.sha256)), 'good entries stay');
+});
+
+test('useModelFile: a download is used while it is being cached; refused bytes are never used', async () => {
+  const storage = new FakeCaches();
+  const cache = await storage.open(MODEL_CACHE_NAME);
+  const put = cache.put.bind(cache);
+  let release;
+  const writing = new Promise((r) => { release = r; });
+  cache.put = async (key, response) => { await writing; return put(key, response); };
+  const used = [];
+  const result = useModelFile(PACKAGE, entry, async (buffer) => { used.push(buffer.byteLength); return 'session'; },
+    { storage, fetchImpl: fetchFiles().fetchImpl });
+  while (!used.length) await new Promise((r) => setTimeout(r, 1));
+  assert.equal(await settled(result), false, 'the answer waits for the cache write');
+  release();
+  assert.deepEqual([(await result).stored, (await result).value], ['cache', 'session']);
+  const lying = async () => new Response(fileBytes.get(other.path).slice(), { status: 200 });
+  const never = () => { throw new Error('used unverified bytes'); };
+  await assert.rejects(useModelFile(PACKAGE, { ...other, path: 'x.onnx', sha256: entry.sha256 }, never,
+    { storage: new FakeCaches(), fetchImpl: lying }), IntegrityError);
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { Letterbox, letterbox, Preprocessor, toInt32Input } from '../src/preprocess.js';
+import { Letterbox, letterbox, Preprocessor, toInt32Input, warmPreprocessor } from '../src/preprocess.js';
 import { assertClose, loadFixture } from './helpers.js';
 
 const fx = loadFixture('preprocess');
@@ -40,6 +40,14 @@ test('a Preprocessor reuses its buffer and follows a change of frame size', () =
   const again = p.run(imageData(a)).data;
   assert.equal(again, first, 'the same Float32Array every call');
   if (b) assertClose(p.run(imageData(b)).data, b.output.data, 1e-5, 'a frame of another size');
+});
+
+test('a warmed Preprocessor (run once on a blank image) gives the oracle\'s answer on the first real frame', () => {
+  for (const c of fx.cases.slice(0, 3)) {
+    const { data, box } = warmPreprocessor(c.spec).run(imageData(c));
+    assertClose(data, c.output.data, 1e-5, `${c.name}: output`);
+    assertClose([box.scale, box.padX, box.padY], [c.box.scale, c.box.padX, c.box.padY], 1e-12, `${c.name}: box`);
+  }
 });
 
 test('Letterbox.toImage maps model-input pixels back to the image', () => {

@@ -63,3 +63,34 @@ def sample_images() -> list[np.ndarray]:
 def bench_clip(path: Path, width: int = 640, height: int = 480, fps: int = 30, repeat: int = 10) -> Path:
     """The bench's camera: 640×480 at 30 fps (faster than the models, so frames must be dropped)."""
     return write_y4m(path, sample_images(), width, height, fps, repeat)
+
+
+def i420_to_rgb(data: bytes, width: int, height: int) -> np.ndarray:
+    """One I420 frame back to RGB uint8 (BT.601 limited range, chroma repeated over its 2×2 block): the
+    inverse of :func:`rgb_to_i420`, as a browser decodes the fake camera's frames."""
+    n = width * height
+    y = np.frombuffer(data, np.uint8, n).reshape(height, width).astype(np.float64) - 16
+    planes = [np.frombuffer(data, np.uint8, n // 4, n + i * (n // 4)).reshape(height // 2, width // 2)
+              for i in (0, 1)]
+    u, v = (np.repeat(np.repeat(p.astype(np.float64) - 128, 2, 0), 2, 1) for p in planes)
+    rgb = np.stack([1.164 * y + 1.596 * v, 1.164 * y - 0.392 * u - 0.813 * v, 1.164 * y + 2.017 * u], axis=-1)
+    return np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+
+
+def read_y4m(path: Path) -> list[np.ndarray]:
+    """The frames of a clip :func:`write_y4m` wrote, as RGB uint8 images (4:2:0 only)."""
+    data = Path(path).read_bytes()
+    header, _, body = data.partition(b"\n")
+    fields = {f[:1]: f[1:] for f in header.split()[1:]}
+    if not header.startswith(b"YUV4MPEG2 ") or not fields.get(b"C", b"420").startswith(b"420"):
+        raise ValueError(f"{path}: not a 4:2:0 YUV4MPEG2 clip")
+    width, height = int(fields[b"W"]), int(fields[b"H"])
+    size = width * height * 3 // 2
+    frames: list[np.ndarray] = []
+    at = 0
+    while at < len(body):
+        if not body.startswith(b"FRAME\n", at) or len(body) - at - 6 < size:
+            raise ValueError(f"{path}: frame {len(frames)} is cut short or has frame parameters")
+        frames.append(i420_to_rgb(body[at + 6: at + 6 + size], width, height))
+        at += 6 + size
+    return frames

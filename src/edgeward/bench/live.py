@@ -8,7 +8,10 @@ runs: on every video frame, one estimate unless one is in flight (frames are dro
   the runtime's own video loop: 1 thread and N threads pipelined (two frames in flight, the next one
   captured just in time: the default), N threads with the next frame captured at once ('eager': the
   same throughput, one inference more latency), and N threads with one frame in flight (no pipelining). The runtime's
-  worker does capture conversion, pre-processing, inference and decoding.
+  worker does capture conversion, pre-processing, inference and decoding. When the package carries a smaller
+  input size (edgeward.package.sizes), also N threads with ROI tracking and the crops at the smallest size
+  (``track(video, cb, {roi: true, roiInputSize: 'smallest'})``; whole frames at the package's own size);
+  its frames per input size are reported (``input_sizes``).
 - **TF.js PoseNet pipeline**: ``@tensorflow-models/posenet`` on tfjs-backend-wasm, threads set to
   ``navigator.hardwareConcurrency`` (TF.js caps it; the count it really uses is reported), loading the
   same original model at the package's input size, ``net.estimateSinglePose(video)``.
@@ -32,6 +35,7 @@ import numpy as np
 
 from edgeward.errors import EdgewardError, OptionError
 from edgeward.package.manifest import LetterboxPreprocess, Manifest, PoseNetPostprocess
+from edgeward.package.sizes import input_sizes
 
 LIVE_PATH = "/apps/bench/live.html"
 MODE = "single pose (Edgeward: track() with maxPoses 1; TF.js: estimateSinglePose)"
@@ -191,6 +195,12 @@ def live_targets(manifest: Manifest, threads_n: int, tfjs_model_url: str | None,
     many = [edgeward(threads_n, 1), edgeward(threads_n, 2, "eager"), edgeward(threads_n, 2)] if threads_n > 1 \
         else [edgeward(1, 1)]
     targets = [edgeward(1, 2), *many]
+    smallest = smallest_input_size(manifest)
+    if smallest is not None:  # ROI crops (the tracked person fills them) at the smallest size the package carries
+        plain = edgeward(threads_n, 2)
+        targets.append(LiveTarget(f"{plain.id}-roi-smallest", f"{plain.label}, ROI + smallest input "
+                                  f"({smallest[0]}x{smallest[1]} on crops)", plain.runtime, plain.kind,
+                                  {**plain.options, "roi": True, "roiInputSize": "smallest"}, threads_n))
     skipped: list[dict[str, Any]] = []
     label = "TF.js PoseNet pipeline (@tensorflow-models/posenet, WASM)"
     post = manifest.postprocess
@@ -208,6 +218,15 @@ def live_targets(manifest: Manifest, threads_n: int, tfjs_model_url: str | None,
             targets.append(LiveTarget("live-tfjs-posenet-equal", f"{label}, page reporting {2 * threads_n} cores",
                                       "TF.js", "tfjs-posenet", options, threads_n, report_cores=2 * threads_n))
     return targets, skipped
+
+
+def smallest_input_size(manifest: Manifest) -> tuple[int, int] | None:
+    """The smallest input size a pose package carries, when it is smaller than its own (else None)."""
+    if manifest.preprocess is None:
+        return None
+    sizes = input_sizes(manifest)
+    smallest = min(sizes, key=lambda s: s[0] * s[1])
+    return smallest if smallest[0] * smallest[1] < sizes[0][0] * sizes[0][1] else None
 
 
 def _live_config(cid: str, label: str, runtime: str, threads: int | None, **fields: Any) -> dict[str, Any]:
@@ -277,6 +296,8 @@ def run_live_target(context: Any, base: str, target: LiveTarget, still: bytes,
             # the Edgeward worker's own mean timings per frame (preprocessMs, inferenceMs, decodeMs, ...)
             "worker_timings_ms": {k: round(float(v), 2) for k, v in r["workerTimingsMs"].items()}
             if r.get("workerTimingsMs") else None,
+            # Edgeward: results per model input size, e.g. {'257x257': 290, '385x385': 10} with ROI + smallest input
+            "input_sizes": r.get("inputSizes"),
             "camera": {k: camera[k] for k in ("width", "height", "frameRate")},
             "page_errors": errors,
         }

@@ -124,6 +124,9 @@ def live_markdown(live: dict[str, Any]) -> list[str]:
             parts = ", ".join(f"{k.removesuffix('Ms')} {v:.1f} ms" for k, v in c["worker_timings_ms"].items())
             lines += ["", f"{c['label']}: in the worker, mean per frame: {parts}; mean frame "
                       f"{c['e2e_ms']['mean']:.1f} ms (the rest: frame capture, transfer, messages, waiting)."]
+            sizes = c.get("input_sizes") or {}
+            if len(sizes) > 1 or "roi" in c["id"]:  # ROI crops at another input size than whole frames
+                lines[-1] += " Results by model input size: " + ", ".join(f"{k} {v}" for k, v in sizes.items()) + "."
     tfjs = next((c for c in live["configs"] if c.get("tfjs")), None)
     lines += ["", "Poses/s: estimates finished per second of a frame-dropping loop (Edgeward: its own "
               "`track()` loop, with two frames in flight unless the row says one, the next frame captured just in "

@@ -22,7 +22,7 @@ def _verified_variant(spec: str, variant: str) -> Path | None:
         from edgeward.registry.client import locate_package
 
         directory = locate_package(spec, ["fp32"])
-    entry = read_manifest(directory / MANIFEST_FILE).files.get(variant)  # type: ignore[call-overload]
+    entry = read_manifest(directory / MANIFEST_FILE).files.get(variant)
     return None if entry is None else verify_file(directory, entry)
 
 

@@ -450,7 +450,7 @@ def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None
         installed = False
         if install and result.passed and not_faster is None:
             step("writing the variant into the package", 0.97)
-            entry = install_variant(directory, name, out, report).files[name]  # type: ignore[index]
+            entry = install_variant(directory, name, out, report).files[name]
             installed = True
     step("done", 1.0)
     return QuantizeResult(directory, name, entry, fp32.stat().st_size, installed, search,

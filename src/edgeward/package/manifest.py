@@ -23,6 +23,7 @@ from pydantic import (
 
 from edgeward import strict_json
 from edgeward.errors import ManifestError
+from edgeward.package.size_keys import size_key_errors, split_size_key
 
 SCHEMA_VERSION = 1
 MANIFEST_FILE = "manifest.json"
@@ -79,6 +80,10 @@ class FileEntry(_Strict):
     bytes: Annotated[int, Field(ge=0)]
     report: VariantReport | None = None
     """Measured figures of an optimized variant (absent for fp32)."""
+    parity_max_abs_diff: dict[str, float] = {}
+    """A file converted on its own (a size file, ``fp32@257x257``): its max abs difference to the source model
+    per output, on ``provenance.parity_images`` at its own input size. Empty: the main file (its figures are
+    ``provenance.parity_max_abs_diff``) or a variant made from it (``report``)."""
 
     @model_serializer(mode="wrap")
     def _omit_empty_report(self, handler: Any) -> Any:
@@ -234,6 +239,21 @@ class Provenance(_Strict):
     """Non-image inputs the parity was measured on (importers: 'example', 'random-normal-1', ...)."""
 
 
+FILE_KEY_PATTERN = r"^(fp32|fp16|int8|int8-wasm)(@[1-9][0-9]{0,3}x[1-9][0-9]{0,3})?$|^head$"
+"""A ``files`` key: a variant (MODEL_VARIANTS), 'head', or a size key ``<variant>@<H>x<W>``: that variant of the
+same network converted for a [1, H, W, C] input (edgeward.package.sizes; the rules a pattern cannot say are
+in :func:`manifest_rule_errors`)."""
+FileKey = Annotated[str, Field(pattern=FILE_KEY_PATTERN)]
+
+
+def _key_pattern_as_property_names(schema: dict[str, Any]) -> None:
+    """pydantic writes a dict with pattern keys as ``patternProperties``, which lets any other key through;
+    say it as ``propertyNames`` + ``additionalProperties``, as for the dicts keyed by a Literal."""
+    ((pattern, value),) = schema.pop("patternProperties").items()
+    schema["propertyNames"] = {"pattern": pattern}
+    schema["additionalProperties"] = value
+
+
 class Manifest(_Strict):
     schema_version: Literal[1] = 1
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
@@ -241,9 +261,11 @@ class Manifest(_Strict):
     task: Literal["pose", "detect", "classify", "tensor", "features"]
     """'tensor': a raw model (importers); tensors in, tensors out, no pre- or post-processing.
     'features': a trained head on feature vectors (``head`` says which), no pre- or post-processing."""
-    files: dict[Literal["fp32", "fp16", "int8", "int8-wasm", "head"], FileEntry]
+    files: Annotated[dict[FileKey, FileEntry], Field(json_schema_extra=_key_pattern_as_property_names)]
     """Model variants by name; 'head' is a trained classify package's head alone (input: features);
-    'int8-wasm' is an int8 tuned for onnxruntime-web's WASM kernels (``edgeward quantize --target wasm``)."""
+    'int8-wasm' is an int8 tuned for onnxruntime-web's WASM kernels (``edgeward quantize --target wasm``);
+    '<variant>@<H>x<W>' (e.g. 'fp32@257x257') that variant converted for an H×W input, every other field
+    applying unchanged (output spatial dims follow the input; edgeward.package.sizes)."""
     inputs: Annotated[list[TensorSpec], Field(min_length=1)]
     outputs: Annotated[list[TensorSpec], Field(min_length=1)]
     if TYPE_CHECKING:  # every task but 'tensor' has both (the validator below); task code reads them as given
@@ -273,7 +295,7 @@ class Manifest(_Strict):
         """The rules a JSON Schema cannot say (web/src/manifest.js mirrors them, MANIFEST_RULES there):
         pose, detect and classify need preprocess and postprocess; 'features' needs head and labels and
         has neither; a head on an embedding or pose features needs its base; knn needs k, mlp hidden;
-        files.head and training belong to a package with a head."""
+        files.head and training belong to a package with a head; a size key's rules (:func:`size_key_errors`)."""
         errors = manifest_rule_errors(self.model_dump(mode="json"))
         if errors:
             raise ValueError("; ".join(errors))
@@ -285,6 +307,8 @@ class Manifest(_Strict):
             if data[key] is None:
                 del data[key]
         for entry in data["files"].values():  # and reports written before a variant had a target
+            if not entry["parity_max_abs_diff"]:  # and entries of files not converted on their own
+                del entry["parity_max_abs_diff"]
             report = entry.get("report") or {}
             for key in ("target", "wasm_ms"):
                 if key in report and not report[key]:
@@ -321,7 +345,7 @@ def manifest_rule_errors(m: dict[str, Any]) -> list[str]:
             errors.append("field 'files.head': only a package with a 'head' field has a head file")
         if m.get("training") is not None:
             errors.append("field 'training': only a package with a 'head' field has a training report")
-    return errors
+    return errors + size_key_errors(m)
 
 
 MODEL_VARIANTS = ("fp32", "fp16", "int8", "int8-wasm")
@@ -332,8 +356,11 @@ def pick_variant(manifest: Manifest, backend: str, wanted: str | None = None) ->
     """The variant a runtime on ``backend`` ('cpu', 'wasm', 'webgpu') runs: ``wanted`` when given; else the
     one made for that backend (its report's ``target``, accuracy gate passed); else the first of
     :data:`MODEL_VARIANTS` the package has. web/src/variants.js (pickVariant) mirrors it."""
-    files: dict[str, FileEntry] = {str(k): v for k, v in manifest.files.items()}
+    files: dict[str, FileEntry] = dict(manifest.files)
     if wanted:
+        if split_size_key(wanted) is not None:
+            raise ManifestError(f"field 'files': '{wanted}' is a file for another input size, not a variant "
+                                f"(ask for '{wanted.partition('@')[0]}' and that input size)")
         if wanted not in files:
             raise ManifestError(f"field 'files' has no '{wanted}' variant (has {', '.join(files)})")
         return wanted

@@ -104,21 +104,29 @@ def write_package(manifest: Manifest, files: dict[str, Path], root: Path | None 
     return target
 
 
-def install_variant(directory: Path, variant: str, model: Path, report: VariantReport | None = None) -> Manifest:
-    """Put ``model`` into the package as ``model.<variant>.onnx`` and its entry into the manifest.
+def model_file_name(key: str) -> str:
+    """The file name of a ``files`` key: ``model.int8.onnx``, ``model.fp32.257x257.onnx`` (a size key)."""
+    return f"model.{key.replace('@', '.')}.onnx"
+
+
+def install_variant(directory: Path, variant: str, model: Path, report: VariantReport | None = None, *,
+                    parity: dict[str, float] | None = None) -> Manifest:
+    """Put ``model`` into the package as ``files[variant]`` (:func:`model_file_name`) and its entry into the
+    manifest; ``variant`` may be a size key (``fp32@257x257``, with the ``parity`` it was converted with).
 
     The file is copied beside the package and renamed into place, then the manifest is written to
     a temporary file and renamed over the old one: readers see the old manifest or the new one.
     """
     manifest = read_manifest(directory / MANIFEST_FILE)
-    target = directory / f"model.{variant}.onnx"
+    target = directory / model_file_name(variant)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}-", dir=directory)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         shutil.copyfile(model, tmp)
         entry = file_entry(tmp)
-        entry = FileEntry(path=target.name, sha256=entry.sha256, bytes=entry.bytes, report=report)
+        entry = FileEntry(path=target.name, sha256=entry.sha256, bytes=entry.bytes, report=report,
+                          parity_max_abs_diff=parity or {})
         os.replace(tmp, target)
         verify_file(directory, entry)
         data = manifest.model_dump(mode="json")

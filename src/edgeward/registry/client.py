@@ -22,6 +22,7 @@ import httpx
 from edgeward.errors import EdgewardError, IntegrityError, PackageNotFoundError
 from edgeward.package.manifest import MANIFEST_FILE, FileEntry, parse_manifest, read_manifest
 from edgeward.package.semver import parse_spec
+from edgeward.package.sizes import size_files
 from edgeward.package.store import package_dir, packages_root, verify_file
 from edgeward.registry.service import API
 from edgeward.settings import get_settings
@@ -177,6 +178,8 @@ def fetch_package(client: RegistryClient, resolved: dict[str, Any], variants: It
                                    f"folder, or publish the local one under a new version")
     target.mkdir(parents=True, exist_ok=True)
     wanted = set(variants) if variants is not None else set(manifest.files)
+    if variants is not None:  # and the files each runs at the package's other input sizes
+        wanted |= {key for variant in variants for key in size_files(manifest, variant)}
     for variant, entry in manifest.files.items():
         if variant not in wanted:
             continue

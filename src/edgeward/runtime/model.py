@@ -5,14 +5,17 @@ What a package's outputs mean is the task's business (``edgeward.tasks``); the r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from edgeward.errors import ManifestError
 from edgeward.package.manifest import MANIFEST_FILE, Manifest, pick_variant, read_manifest
+from edgeward.package.size_keys import split_size_key
+from edgeward.package.sizes import Size, file_for_size, own_size
 from edgeward.package.store import verify_file
-from edgeward.runtime.session import build_session, runner
+from edgeward.runtime.session import Runner, build_session, runner
 
 
 class Model:
@@ -23,14 +26,19 @@ class Model:
         self.manifest: Manifest = read_manifest(self.directory / MANIFEST_FILE)
         if variant == "auto":  # the variant made for native onnxruntime ('cpu'), else fp32 (pick_variant)
             variant = pick_variant(self.manifest, "cpu")
+        if split_size_key(variant) is not None:
+            pick_variant(self.manifest, "cpu", variant)  # the ManifestError saying a size file is no variant
         self.variant = variant
-        entry = self.manifest.files.get(variant)  # type: ignore[call-overload]
+        self.threads = threads
+        entry = self.manifest.files.get(variant)
         if entry is None:
             raise ManifestError(f"{self.directory / MANIFEST_FILE}: field 'files' has no '{variant}' variant "
                                 f"(has: {', '.join(self.manifest.files)})")
         path = verify_file(self.directory, entry)  # integrity before use
         self.session = build_session(path, threads)
         self._run = runner(self.session)
+        self._sized: dict[Size, Runner] = {}
+        """Sessions on the package's other input sizes (edgeward.package.sizes), made on first use."""
 
     @property
     def name(self) -> str:
@@ -42,6 +50,18 @@ class Model:
 
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return self._run(feeds)
+
+    def runner_at(self, size: Sequence[int] | None) -> Runner:
+        """``run`` on the file for this variant at input ``size`` (height, width; None: the package's own):
+        verified and opened once, on first use (an OptionError naming the sizes the package carries)."""
+        if size is None or (size[0], size[1]) == own_size(self.manifest):
+            return self._run
+        key_size: Size = (int(size[0]), int(size[1]))
+        if key_size not in self._sized:
+            _, entry = file_for_size(self.manifest, self.variant, key_size)
+            path = verify_file(self.directory, entry)  # integrity before use, as for the main file
+            self._sized[key_size] = runner(build_session(path, self.threads))
+        return self._sized[key_size]
 
 
 def load_model(spec: str | Path, variant: str = "fp32", threads: int | None = None,

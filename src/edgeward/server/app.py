@@ -20,6 +20,7 @@ from edgeward.federated.api import federated_router
 from edgeward.package.manifest import MANIFEST_FILE, read_manifest
 from edgeward.package.store import list_packages, package_dir
 from edgeward.registry.api import registry_router
+from edgeward.server.bundles import Bundles
 from edgeward.settings import Settings, get_settings
 from edgeward.vendor import ONNXRUNTIME_WEB, check_runtime_files, tfjs_node_modules
 
@@ -128,11 +129,16 @@ def file_response(path: Path, cache: str = "no-cache") -> FileResponse:
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": cache})
 
 
-def _mount_static(app: FastAPI, prefix: str, root: Path | Callable[[], Path | None]) -> None:
-    """Files under ``root``; a callable root is looked up per request (None: not installed yet, 404)."""
+def _mount_static(app: FastAPI, prefix: str, root: Path | Callable[[], Path | None],
+                  bundles: Bundles | None = None) -> None:
+    """Files under ``root``; a callable root is looked up per request (None: not installed yet, 404).
+    ``bundles``: a URL with an up-to-date build (web/dist, see bundles.py) is answered with its bundle."""
     async def static(rel: str) -> FileResponse:
         if rel == "" or rel.endswith("/"):
             rel += "index.html"
+        built = bundles.lookup(f"{prefix}/{rel}") if bundles is not None else None
+        if built is not None:
+            return file_response(built)
         folder = root() if callable(root) else root
         if folder is None:
             raise HTTPException(404, f"{prefix}/ is not installed yet: `edgeward bench` fetches it")
@@ -141,7 +147,8 @@ def _mount_static(app: FastAPI, prefix: str, root: Path | Callable[[], Path | No
     app.add_api_route(f"{prefix}/{{rel:path}}", static, methods=["GET", "HEAD"], include_in_schema=False)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, bundled: bool = True) -> FastAPI:
+    """The server. ``bundled=False``: the pages' modules as they are, never web/dist's bundles (bundles.py)."""
     settings = settings or get_settings()
     app = FastAPI(title="Edgeward", docs_url=None, redoc_url=None)
     packages = settings.packages_dir
@@ -204,8 +211,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(registry_router(settings))
     app.include_router(federated_router(settings))
-    _mount_static(app, "/apps", apps)
-    _mount_static(app, "/runtime", settings.web_root / "src")
+    bundles = Bundles(settings.web_root) if bundled else None  # the pages' and workers' bundles, while up to date
+    _mount_static(app, "/apps", apps, bundles)
+    _mount_static(app, "/runtime", settings.web_root / "src", bundles)
     _mount_static(app, "/vendor/onnxruntime-web", settings.node_modules / ONNXRUNTIME_WEB / "dist")
     # TF.js, for `edgeward bench`'s baseline page (web/apps/bench/): the checkout's dev dependencies, or the
     # copy the bench fetches into EDGEWARD_HOME (edgeward.vendor); looked up per request, as it may come later.

@@ -61,13 +61,15 @@ class TaskHandle:
                                 f"(it offers {', '.join((*self.methods, 'run'))})")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
 
-    def _prepare(self, image: ImageInput, roi: Sequence[int] | None = None, resize: str | None = None
-                 ) -> tuple[dict[str, np.ndarray], Box, Frame]:
+    def _prepare(self, image: ImageInput, roi: Sequence[int] | None = None, resize: str | None = None,
+                 size: tuple[int, int] | None = None) -> tuple[dict[str, np.ndarray], Box, Frame]:
         """The image (or its ``roi`` crop) letterboxed (or resized by ``resize``) into the model's feeds, and
-        how to map back."""
+        how to map back; ``size``: to that input size (height, width) instead of the package's own."""
         pre = self.manifest.preprocess
         if not isinstance(pre, LetterboxPreprocess):
             raise ManifestError(f"{self.name}: task '{self.task}' needs manifest field 'preprocess'")
+        if size is not None:
+            pre = pre.model_copy(update={"size": list(size)})
         rgb = load_image(image)
         height, width = rgb.shape[:2]
         frame = Frame(0, 0, width)
@@ -85,17 +87,22 @@ class PoseHandle(TaskHandle):
     def estimate_poses(self, image: ImageInput, max_poses: int = _POSE.max_poses,
                        score_threshold: float = _POSE.score_threshold, nms_radius: float = _POSE.nms_radius,
                        flip_horizontal: bool = _POSE.flip_horizontal,
-                       roi: Sequence[int] | None = _POSE.roi, resize: str | None = _POSE.resize) -> list[Pose]:
+                       roi: Sequence[int] | None = _POSE.roi, resize: str | None = _POSE.resize,
+                       input_size: int | Sequence[int] | None = _POSE.input_size) -> list[Pose]:
         """Poses in the image's pixels, best first (see ``edgeward.tasks.pose``). ``roi`` (x0, y0, x1, y1;
         see tasks/roi.py) estimates on that crop only; keypoints are still in the whole image's pixels.
         ``resize='tfjs-posenet'`` pre-processes as @tensorflow-models/posenet does (runtime/tfjs_resize.py)
-        instead of the package's letterbox: the poses a TF.js app on that package gets."""
+        instead of the package's letterbox: the poses a TF.js app on that package gets. ``input_size``
+        (an integer: square; or (height, width)) runs the package's file for that input size instead of its
+        own (edgeward.package.sizes; e.g. 257 on a crop the tracked person fills)."""
         options = PoseOptions(max_poses, score_threshold, nms_radius, flip_horizontal,
-                              None if roi is None else tuple(roi), resize)  # type: ignore[arg-type]
-        feeds, box, frame = self._prepare(image, options.roi, options.resize)
+                              None if roi is None else tuple(roi), resize,  # type: ignore[arg-type]
+                              input_size)  # type: ignore[arg-type]
+        run = self.model.runner_at(options.input_size)  # an unknown size fails before any work
+        feeds, box, frame = self._prepare(image, options.roi, options.resize, options.input_size)
         assert self.manifest.preprocess is not None
-        return decode_poses(self.manifest.postprocess, self.run(feeds), box, options, self.manifest.preprocess.size,
-                            frame)
+        size = options.input_size or self.manifest.preprocess.size
+        return decode_poses(self.manifest.postprocess, run(feeds), box, options, size, frame)
 
 
 class DetectHandle(TaskHandle):

@@ -14,6 +14,7 @@ import numpy as np
 
 from edgeward.errors import ManifestError, OptionError
 from edgeward.package.manifest import MoveNetPostprocess, PoseNetPostprocess, Postprocess
+from edgeward.package.sizes import check_input_size
 from edgeward.runtime.preprocess import RESIZE_OPTIONS, Box
 from edgeward.tasks.movenet import decode_movenet
 from edgeward.tasks.outputs import Outputs, hwc, output
@@ -36,6 +37,9 @@ class PoseOptions:
     resize: str | None = None
     """None: the package's own pre-processing; ``'tfjs-posenet'``: @tensorflow-models/posenet's (pad to the
     input's aspect with black, TF.js bilinear resize; runtime/tfjs_resize.py), so the poses are a TF.js app's."""
+    input_size: tuple[int, int] | None = None
+    """None: the package's own input size; (height, width) or an integer (square): another size the package
+    carries (edgeward.package.sizes), e.g. 257 for a person who fills the ROI crop."""
 
     def __post_init__(self) -> None:
         if isinstance(self.max_poses, bool) or not isinstance(self.max_poses, int | np.integer) or self.max_poses < 1:
@@ -49,6 +53,7 @@ class PoseOptions:
         if self.resize is not None and self.resize not in RESIZE_OPTIONS:
             raise OptionError(f"resize must be {' or '.join(RESIZE_OPTIONS)} (or None: the package's own "
                               f"pre-processing), got {self.resize!r}")
+        object.__setattr__(self, "input_size", check_input_size(self.input_size))
 
 
 class Frame(NamedTuple):

@@ -136,7 +136,7 @@ def export_classifier(model: TrainedModel, name: str, version: str, report: Trai
         _, outputs = tensor_specs(files["fp32"])
         manifest = Manifest(
             name=name, version=version, task="classify",
-            files={variant: file_entry(path) for variant, path in files.items()},  # type: ignore[misc]
+            files={variant: file_entry(path) for variant, path in files.items()},
             inputs=bm.inputs, outputs=outputs, preprocess=bm.preprocess,
             postprocess=ClassifyPostprocess(output=PREFIX + onnx_graphs.OUTPUT, embedding=post.embedding),
             labels=list(model.labels),

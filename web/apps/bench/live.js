@@ -4,7 +4,9 @@
 // other frames dropped); TF.js runs the usual app loop: on every video frame
 // (requestVideoFrameCallback) an estimate unless one is in flight. Both decode a single pose.
 //
-//   edgeward:      createPoseDetector(url, {backend: 'wasm', numThreads}).track(video, cb, {inFlight})
+//   edgeward:      createPoseDetector(url, {backend: 'wasm', numThreads}).track(video, cb, {inFlight, start})
+//                  (and {roi: true, roiInputSize: 'smallest'}: each frame on a crop around the previous pose,
+//                  the crops at the smallest input size the package carries)
 //   tfjs-posenet:  @tensorflow-models/posenet on tfjs-backend-wasm, net.estimateSinglePose(video)
 //
 // Every function returns plain data and never throws: failures come back as {status: 'error', reason}.
@@ -112,13 +114,19 @@ async function stillCanvas(bytes) {
   return canvas;
 }
 
-async function edgewardPipeline({ packageUrl, numThreads, inFlight, start, stillBytes }) {
+async function edgewardPipeline({ packageUrl, numThreads, inFlight, start, roi = false, roiInputSize = null, stillBytes }) {
   const t0 = performance.now();
   const detector = await edgeward.createPoseDetector(packageUrl, { backend: 'wasm', numThreads });
+  const still = new Blob([new Uint8Array(stillBytes)]);
+  if (roiInputSize) { // the crops' input size is made on its first frame: made here, before the timed loop
+    const smallest = edgeward.inputSizes(detector.manifest).reduce((a, b) => (b[0] * b[1] < a[0] * a[1] ? b : a));
+    await detector.estimatePoses(still, { inputSize: roiInputSize === 'smallest' ? smallest : roiInputSize });
+  }
   const loadMs = performance.now() - t0;
   // the still image's best pose whatever its score: compared keypoint by keypoint with Python's
-  const poses = await detector.estimatePoses(new Blob([new Uint8Array(stillBytes)]), { scoreThreshold: 0 });
+  const poses = await detector.estimatePoses(still, { scoreThreshold: 0 });
   const sums = {}; // the worker's own timings per frame (detector.lastTimings), summed since the last reset
+  const bySize = {}; // results per model input size ('257x257': n), since the last reset
   let n = 0;
   return {
     info: { loadMs, backend: detector.backend.name, threads: detector.backend.threads, threadsAsked: numThreads,
@@ -132,12 +140,15 @@ async function edgewardPipeline({ packageUrl, numThreads, inFlight, start, still
     // The runtime's own video loop (web/src/video-loop.js): `inFlight` frames in flight, the rest dropped.
     track: (video, onResult, onError) => detector.track(video, (result, frame) => {
       for (const [k, v] of Object.entries(frame.timings || {})) if (Number.isFinite(v)) sums[k] = (sums[k] || 0) + v;
+      const size = frame.inputSize?.join('x') ?? '?';
+      bySize[size] = (bySize[size] || 0) + 1;
       n += 1;
       onResult(result, frame.latencyMs);
-    }, { inFlight, start, onError }),
+    }, { inFlight, start, onError, ...(roi ? { roi, roiInputSize } : {}) }),
     found: (result) => result.length > 0, // single pose (maxPoses 1), score >= 0.5 (the defaults)
-    resetTimings: () => { for (const k of Object.keys(sums)) delete sums[k]; n = 0; },
+    resetTimings: () => { for (const o of [sums, bySize]) for (const k of Object.keys(o)) delete o[k]; n = 0; },
     meanTimings: () => Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])),
+    inputSizes: () => ({ ...bySize }),
     memory: () => null,
     dispose: () => detector.dispose(),
   };
@@ -284,7 +295,7 @@ async function run({ frames, minSeconds, longTaskFrames }) {
     return { status: 'ok', frames: ends.length, seconds: (t1 - t0) / 1000, e2eMs: e2e, videoFrames,
       dropped: Math.max(0, videoFrames - started), withPose,
       longTaskFrames: Math.min(longTaskFrames, ends.length), longTasksMs: inWindow, allLongTasksMs: during,
-      workerTimingsMs: pipeline.meanTimings(), memory: pipeline.memory() };
+      workerTimingsMs: pipeline.meanTimings(), inputSizes: pipeline.inputSizes?.() ?? null, memory: pipeline.memory() };
   } catch (err) {
     return errorResult(err);
   }

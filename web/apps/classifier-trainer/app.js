@@ -241,5 +241,5 @@ $('file').addEventListener('change', () => $('stage').classList.remove('mirrored
 window.addEventListener('pagehide', () => { session.recording = null; });
 
 refreshClasses();
-setUpOffline(state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'classifier-trainer' }); // in parallel with loading the model
-demo.start();
+// registered once the first model is loaded (setUpOffline says why)
+setUpOffline(state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'classifier-trainer', after: demo.start() });

@@ -76,14 +76,17 @@ export class DemoController {
     const tag = `[${this.app.hook}]`;
     const listing = listTaskModels(this.app.task, this.app.words,
       (err) => console.warn(tag, 'cannot list the models; offering the current one only:', err));
-    if (!this.requested) { // the default when the server has it, else its first package of the task
-      const models = await listing;
-      this.requested = models.some((m) => m.url === this.app.defaultModel) ? this.app.defaultModel
-        : models[0]?.url ?? this.app.defaultModel;
-    }
-    this.modelUrl = this.requested;
-    const loaded = this.load(this.modelUrl); // with ?model=, in parallel with the listing
+    // in parallel with the listing: ?model=, else the default (the server's first package of the task
+    // instead when it lists packages of the task but not the default: that load then supersedes this one)
+    this.modelUrl = this.requested ?? this.app.defaultModel;
+    let loaded = this.load(this.modelUrl);
     this.state.models = await listing;
+    const first = this.state.models[0]?.url;
+    if (!this.requested && first && !this.state.models.some((m) => m.url === this.modelUrl)) {
+      this.modelUrl = first;
+      this.clearError(); // the default's failure, if it came first
+      loaded = this.load(first);
+    }
     fillModelPicker(this.state.models, this.modelUrl);
     await loaded;
   }

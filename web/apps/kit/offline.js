@@ -63,15 +63,20 @@ export const manifestUrl = (modelUrl) => new URL('manifest.json', new URL(modelU
  * Register the app's service workers and have them keep the package at `modelUrl` (its manifest), the
  * model index and `keep` (more URLs). Sets state.offlineReady, or state.offlineError (the app works on,
  * online only); resolves the registration (null when off or unavailable).
+ * `after`: register once this settles (the first model load, DemoController.start()): a first install
+ * downloads the whole app, the runtime and onnxruntime-web's 14 MB WASM, which slowed that load by a
+ * third (bench/first_pose.py, cold); after it, most of those come from the HTTP cache (revalidated).
  * @param {{offlineReady: boolean, offlineError: string | null}} state
- * @param {{modelUrl: string, keep?: string[], tag: string}} options  tag: the app, in console warnings
+ * @param {{modelUrl: string, keep?: string[], tag: string, after?: Promise<unknown>}} options  tag: the app,
+ *   in console warnings
  * @returns {Promise<ServiceWorkerRegistration | null>}
  */
-export async function setUpOffline(state, { modelUrl, keep = [], tag }) {
+export async function setUpOffline(state, { modelUrl, keep = [], tag, after = undefined }) {
   if (!('serviceWorker' in navigator) || new URLSearchParams(location.search).get('sw') === '0') {
     $('offline').textContent = 'off';
     return null;
   }
+  await Promise.resolve(after).catch(() => {}); // a failed load is the page's to show; offline use goes on
   try {
     const sw = { type: 'classic', updateViaCache: 'none' };
     await navigator.serviceWorker.register('./sw.js', { scope: './', ...sw });

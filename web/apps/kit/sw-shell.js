@@ -6,7 +6,8 @@
 // Scope: the app's folder. It only ever stores, in its own cache (`edgeward-NAME-<id>`, below):
 //   - the app's files (its folder),
 //   - the modules its app and worker import: the demo kit (/apps/kit/…, with its stylesheet) and
-//     the runtime (/runtime/…), found by following the import statements,
+//     the runtime (/runtime/…), found by following the import statements (where the server has an
+//     up-to-date build, web/tools/build.mjs, app.js and worker.js are bundles: their chunks, then),
 //   - the onnxruntime-web files the CPU backend loads (/vendor/onnxruntime-web/…),
 //   - package manifests (/models/NAME/VERSION/manifest.json) and the model index the model
 //     pickers read (/models/index.json).

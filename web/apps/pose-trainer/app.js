@@ -289,5 +289,5 @@ $('file').addEventListener('change', () => $('stage').classList.remove('mirrored
 window.addEventListener('pagehide', () => { session.recording = null; });
 
 refreshPoses();
-const offline = setUpOffline(state, { modelUrl: demo.requested ?? DEFAULT_MODEL, keep: [EXAMPLES_URL], tag: 'pose-trainer' });
-demo.start();
+const offline = setUpOffline(state, { modelUrl: demo.requested ?? DEFAULT_MODEL, keep: [EXAMPLES_URL], tag: 'pose-trainer',
+  after: demo.start() }); // once the first model is loaded (setUpOffline says why)

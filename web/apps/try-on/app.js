@@ -133,5 +133,5 @@ $('stop').addEventListener('click', () => {
   $('file').value = ''; // the input no longer names the source, and the same photo can be chosen again
 });
 $('file').addEventListener('change', () => { $('download').disabled = true; });
-setUpOffline(demo.state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'try-on' }); // in parallel with loading the model
-demo.start();
+// registered once the first model is loaded (setUpOffline says why)
+setUpOffline(demo.state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'try-on', after: demo.start() });

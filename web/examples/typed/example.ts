@@ -2,7 +2,7 @@
 // (tsconfig.json), tests/browser/test_runtime_npm.py against the packed tarball's exports map. The
 // lines marked ts-expect-error must stay errors: they prove the types are not `any`.
 import {
-  createPoseDetector, drawPoses, EdgewardError, env, IntegrityError, resolvePackage, RegistryError,
+  createPoseDetector, drawPoses, EdgewardError, env, inputSizes, IntegrityError, resolvePackage, RegistryError,
   type LoadOptions, type Pose, type PoseDetector,
 } from '@edgeward/runtime';
 
@@ -28,7 +28,11 @@ export async function fromRegistry(video: HTMLVideoElement): Promise<() => void>
   const { url, version } = await resolvePackage('posenet@^1', 'https://models.example');
   console.log(`posenet ${version} from ${url}, worker ${env.workerUrl ?? 'built in'}`);
   const detector = await createPoseDetector('posenet@^1', { registry: 'https://models.example' });
-  const tracker = detector.track(video, (poses, frame) => console.log(poses.length, frame.latencyMs), { roi: true, inFlight: 2 });
+  const tracker = detector.track(video, (poses, frame) => console.log(poses.length, frame.latencyMs, frame.inputSize),
+    { roi: true, inFlight: 2, roiInputSize: inputSizes(detector.manifest).length > 1 ? 'smallest' : null });
+  await detector.estimatePoses(video, { inputSize: [257, 257] });
+  // @ts-expect-error roiInputSize is 'smallest', [height, width], a number or null
+  detector.track(video, () => {}, { roi: true, roiInputSize: 'largest' });
   // @ts-expect-error backend is 'webgpu' or 'wasm'
   await createPoseDetector(url, { backend: 'webgl' });
   return () => tracker.stop();

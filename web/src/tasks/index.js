@@ -19,6 +19,8 @@ import { decodePoses, DEFAULT_POSE_OPTIONS, normalizePoseOptions } from './pose.
  * @property {any} options       the task's normalised options
  * @property {{x0: number, y0: number, width: number}} frame  the crop's origin and the whole image's width
  * @property {object} scratch    buffers a decoder may keep across frames
+ * @property {[number, number]} [inputSize]  [H, W] the model ran at: preprocess.size, or another size the package
+ *   carries (the inputSize option; output dims follow it)
  */
 
 /**
@@ -39,8 +41,8 @@ export const TASKS = Object.freeze({
   pose: {
     name: 'pose', decode: decodePoses, defaults: DEFAULT_POSE_OPTIONS, normalize: normalizePoseOptions,
     factory: 'createPoseDetector', method: 'estimatePoses', result: 'poses', roi: true,
-    decodeFrame: ({ manifest, outputs, box, options, frame, scratch }) => ({
-      poses: decodePoses(manifest.postprocess, outputs, box, options, scratch, manifest.preprocess.size, frame),
+    decodeFrame: ({ manifest, outputs, box, options, frame, scratch, inputSize }) => ({
+      poses: decodePoses(manifest.postprocess, outputs, box, options, scratch, inputSize ?? manifest.preprocess.size, frame),
     }),
   },
   detect: {

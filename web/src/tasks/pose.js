@@ -3,6 +3,7 @@
 //   [{score, keypoints: [{name, x, y, score}]}] in the input image's pixel coordinates, best first.
 
 import { ManifestError } from '../errors.js';
+import { normalizeInputSize } from '../input-size.js';
 import { TFJS_POSENET } from '../tfjs-resize.js';
 import { decodeMovenet } from './movenet.js';
 import { hwc, output } from './outputs.js';
@@ -12,9 +13,11 @@ import { checkRoi } from './roi.js';
 /**
  * Python: PoseOptions (the same values in snake_case; tests/tasks/test_table.py checks). `resize`: null
  * for the package's own pre-processing, 'tfjs-posenet' for @tensorflow-models/posenet's (../tfjs-resize.js).
+ * `inputSize`: null for the package's own input size, or [H, W] (a number: a square) of another size the
+ * package carries (../input-size.js).
  */
 export const DEFAULT_POSE_OPTIONS = Object.freeze({
-  maxPoses: 1, scoreThreshold: 0.5, nmsRadius: 20, flipHorizontal: false, roi: null, resize: null,
+  maxPoses: 1, scoreThreshold: 0.5, nmsRadius: 20, flipHorizontal: false, roi: null, resize: null, inputSize: null,
 });
 
 /** Defaults filled in and every option checked (RangeError naming it), as PoseOptions does. */
@@ -27,6 +30,7 @@ export function normalizePoseOptions(options = {}) {
   if (o.resize !== null && o.resize !== undefined && o.resize !== TFJS_POSENET) {
     throw new RangeError(`resize must be '${TFJS_POSENET}' (or null: the package's own pre-processing), got ${o.resize}`);
   }
+  o.inputSize = normalizeInputSize(o.inputSize); // [H, W] or null; whether the package carries it: in the worker
   return o;
 }
 
@@ -71,7 +75,8 @@ function toOutput(raw, box, names, flip, frame) {
 
 /**
  * Poses in the whole image's pixels, best first. `post`: manifest.postprocess; `box`: the
- * Letterbox (or PaddedResize) used to pre-process; `inputSize`: manifest.preprocess.size; `frame` {x0, y0, width}:
+ * Letterbox (or PaddedResize) used to pre-process; `inputSize`: [H, W] the model ran at (manifest.preprocess.size,
+ * or another size the package carries); `frame` {x0, y0, width}:
  * the crop's origin in the whole image and that image's width (default: no crop).
  */
 export function decodePoses(post, outputs, box, options = {}, scratch = {}, inputSize = null, frame = null) {
