@@ -51,7 +51,8 @@ async function handleInit(msg) {
       onProgress: (p) => self.postMessage(protocol.progress(msg.id, p)),
       discard: (made) => made.session.release?.(),
     });
-  loading.catch(() => {}); // its error is thrown where it is awaited, below
+  // awaited below in this same task (no .catch here: an await as its only reaction keeps the worker's frames
+  // in the async stack of a download or integrity error)
   // meanwhile (the model and onnxruntime-web load off this thread) the pre-processing code runs once
   const pre = input ? warmPreprocessor(manifest.preprocess) : null;
   const { value: { ort, session, backend }, ...file } = await loading;
