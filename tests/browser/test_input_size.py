@@ -71,7 +71,7 @@ def test_track_runs_roi_crops_at_the_smallest_size(page: OpenedPage) -> None:
             const t = window.detector.track(window.video, (poses, frame) => {
                 rows.push({roi: frame.roi, inputSize: frame.inputSize, poses: poses.length});
                 const whole = rows.filter((r) => !r.roi).length;
-                const enough = rows.length >= 12 && whole >= 2 && rows.length - whole >= 4;
+                const enough = rows.length >= 12 && whole >= 1 && rows.length - whole >= 4; // the first is whole
                 if (enough || performance.now() - started > 25000) { t.stop(); resolve(); }
             }, {scoreThreshold: 0.3, roi: true, roiInputSize: 'smallest',
                 onError: (e) => { error = String(e); resolve(); }});
@@ -83,7 +83,8 @@ def test_track_runs_roi_crops_at_the_smallest_size(page: OpenedPage) -> None:
     roi_rows = [r for r in rows if r["roi"]]
     whole_rows = [r for r in rows if not r["roi"]]
     print(f"{len(roi_rows)} ROI results, {len(whole_rows)} whole-frame results")
-    assert len(roi_rows) >= 4 and len(whole_rows) >= 2, rows
+    # the first result is a whole frame; later ones only when the person is lost, which the clip may not do
+    assert len(roi_rows) >= 4 and len(whole_rows) >= 1 and not rows[0]["roi"], rows
     assert all(r["inputSize"] == SMALL for r in roi_rows), rows
     assert all(r["inputSize"] == [385, 385] for r in whole_rows), rows
     assert sum(r["poses"] for r in roi_rows) >= len(roi_rows) - 1, "ROI crops at 257x257 lost the person"

@@ -22,13 +22,20 @@ import { fileForSize } from './sizes.js';
  * @property {Int32Array | null} intInput  the int32 buffer behind inputTensor (MoveNet), else null
  */
 
-/** A Preprocessor and the reused input tensor over its buffer, for `input` (a manifest input) at `size`. */
-export function makeInput(ort, input, preprocess, size) {
-  const pre = new Preprocessor({ ...preprocess, size });
+/**
+ * The reused input tensor of `input` (a manifest input) over `pre`'s buffer at `size`: int32 inputs
+ * (MoveNet) get their own buffer, refilled from the float letterbox per frame.
+ */
+export function inputOver(ort, input, pre, size) {
   pre.output.fill(Math.fround(pre.padValue));
   const intInput = input.dtype === 'int32' ? toInt32Input(pre.output) : null;
   const inputTensor = new ort.Tensor(input.dtype, intInput ?? pre.output, [1, size[0], size[1], 3]);
   return { pre, inputTensor, intInput };
+}
+
+/** A Preprocessor and the reused input tensor over its buffer, for `input` at `size`. */
+export function makeInput(ort, input, preprocess, size) {
+  return inputOver(ort, input, new Preprocessor({ ...preprocess, size }), size);
 }
 
 export class SizedInputs {

@@ -7,14 +7,14 @@ import { EdgewardError, ImageError, ManifestError, TaskError, WorkerError } from
 import { fetchManifest } from './manifest.js';
 import { toInt32Input, warmPreprocessor } from './preprocess.js';
 import * as protocol from './protocol.js';
-import { SizedInputs } from './sized-inputs.js';
+import { inputOver, SizedInputs } from './sized-inputs.js';
 import { TASKS } from './tasks/index.js';
 import { checkRoi } from './tasks/roi.js';
 import { chooseVariant } from './variants.js';
 
 const { MSG } = protocol;
 
-let state = null; // {manifest, ort, session, backend, pre, inputTensor, canvas, ctx, scratch, frameBuffer, copyToRgba}
+let state = null; // {manifest, ort, session, backend, input, sizes (each size's session, pre, inputTensor), canvas, ctx, scratch, frameBuffer, copyToRgba}
 let queue = Promise.resolve(); // messages are handled one at a time: the input buffer is reused
 
 function checkInput(manifest) {
@@ -65,10 +65,7 @@ async function handleInit(msg) {
     return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: performance.now() - t0, warmupMs: 0 }, cache);
   }
   const [, h, w] = input.shape;
-  pre.output.fill(Math.fround(pre.padValue));
-  // int32 inputs (MoveNet) get their own reused buffer, refilled from the float letterbox per frame.
-  const intInput = input.dtype === 'int32' ? toInt32Input(pre.output) : null;
-  const inputTensor = new ort.Tensor(input.dtype, intInput ?? pre.output, [1, h, w, 3]);
+  const main = inputOver(ort, input, pre, [h, w]);
   // No warm-up run: the first run is slow (lazy WASM compilation, allocation) whenever it comes, and one on a
   // blank input before READY delayed the first real result by more than it saved (bench/first_pose.py).
   const t1 = performance.now();
@@ -76,8 +73,8 @@ async function handleInit(msg) {
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   // the other input sizes the package carries, each made on the first frame that asks for it (inputSize)
   const sizes = new SizedInputs({ manifest, packageUrl: msg.packageUrl, variant, options: msg.options, runtime, input,
-    main: { session, pre, inputTensor, intInput } });
-  state = { manifest, task, ort, session, backend, pre, input, inputTensor, intInput, canvas, ctx, scratch: {}, sizes };
+    main: { session, ...main } });
+  state = { manifest, task, ort, session, backend, input, canvas, ctx, scratch: {}, sizes };
   return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: t1 - t0, warmupMs: 0 }, cache);
 }
 
