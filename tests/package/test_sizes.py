@@ -125,6 +125,8 @@ def test_pick_variant_ignores_size_keys(base: dict[str, Any]) -> None:
     assert pick_variant(m, "cpu") == "fp32"
     with pytest.raises(ManifestError, match="'fp32@257x257' is a file for another input size, not a variant"):
         pick_variant(m, "cpu", "fp32@257x257")
+    with pytest.raises(ManifestError, match="'fp32@bad' is a file for another input size"):  # not a ValueError
+        pick_variant(m, "cpu", "fp32@bad")
 
 
 @pytest.mark.parametrize(("value", "size"), [(None, None), (257, (257, 257)), ([257, 193], (257, 193)),

@@ -36,6 +36,7 @@ def file_sets(fp32: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "fp16 for webgpu": {"fp32": fp32, "fp16": made_for("webgpu")},
         "int8-wasm alone": {"int8-wasm": made_for("wasm")},
         "fp16 and int8, no fp32": {"int8": made_for(None), "fp16": made_for(None)},
+        "fp32 and a size file": {"fp32": fp32, "fp32@257x257": fp32},
     }
 
 
@@ -48,7 +49,7 @@ def _variants(ctx: Context) -> Fixture:
         data["files"] = files
         manifest = parse_manifest(data, name)
         for backend in BACKENDS:
-            for wanted in (None, "fp32", "int8-wasm"):
+            for wanted in (None, "fp32", "int8-wasm", "fp32@257x257", "fp32@bad"):
                 try:
                     expect: dict[str, str] = {"variant": pick_variant(manifest, backend, wanted)}
                 except ManifestError as err:

@@ -27,6 +27,10 @@ export function targetedVariant(manifest, backend) {
  */
 export function pickVariant(manifest, wanted, backend) {
   if (wanted) {
+    if (wanted.includes('@')) { // a size key such as 'fp32@257x257' (or a malformed one): never a variant
+      throw new ManifestError(`field 'files': '${wanted}' is a file for another input size, not a variant `
+        + `(ask for '${wanted.slice(0, wanted.indexOf('@'))}' and that input size)`);
+    }
     if (!has(manifest.files, wanted)) {
       throw new ManifestError(`field 'files' has no '${wanted}' variant (has ${Object.keys(manifest.files).join(', ')})`);
     }

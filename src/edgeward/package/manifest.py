@@ -23,7 +23,7 @@ from pydantic import (
 
 from edgeward import strict_json
 from edgeward.errors import ManifestError
-from edgeward.package.size_keys import size_key_errors, split_size_key
+from edgeward.package.size_keys import size_key_errors
 
 SCHEMA_VERSION = 1
 MANIFEST_FILE = "manifest.json"
@@ -358,7 +358,7 @@ def pick_variant(manifest: Manifest, backend: str, wanted: str | None = None) ->
     :data:`MODEL_VARIANTS` the package has. web/src/variants.js (pickVariant) mirrors it."""
     files: dict[str, FileEntry] = dict(manifest.files)
     if wanted:
-        if split_size_key(wanted) is not None:
+        if "@" in wanted:  # a size key such as 'fp32@257x257' (or a malformed one): never a variant
             raise ManifestError(f"field 'files': '{wanted}' is a file for another input size, not a variant "
                                 f"(ask for '{wanted.partition('@')[0]}' and that input size)")
         if wanted not in files:
