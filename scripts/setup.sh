@@ -37,3 +37,5 @@ echo "==> building the zoo packages (PoseNet, MoveNet Lightning + Thunder + Mult
 echo "==> PoseNet int8 (accuracy-gated; calibrated on real photos from @vladmandic/human) and fp16 variants"
 .venv/bin/edgeward quantize posenet --to int8 --if-missing
 .venv/bin/edgeward quantize posenet --to fp16 --if-missing
+echo "==> PoseNet int8-wasm: int8 only where onnxruntime-web's WASM kernels run it faster (the browser runtime picks it on WASM)"
+.venv/bin/edgeward quantize posenet --to int8 --target wasm --if-missing

@@ -34,7 +34,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from edgeward.browser.chromium import launch_chromium
 from edgeward.package.build import package_tensor_model
-from edgeward.package.manifest import MANIFEST_FILE, read_manifest
+from edgeward.package.manifest import MANIFEST_FILE, pick_variant, read_manifest
 from edgeward.server.app import create_app
 from edgeward.server.background import serve_in_thread
 from edgeward.settings import get_settings
@@ -141,7 +141,7 @@ class Served:
     manifest: Any  # the tiny package's
     x: list[float]
     y: np.ndarray  # numpy's answer for x
-    posenet_sha256: str
+    posenet_sha256: str  # the PoseNet file the playground runs
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,12 @@ def served(posenet_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     faults = Faults()
     with serve_in_thread(app=_faulty_app(settings, faults)) as base:
         yield Served(base, faults, read_manifest(folder / MANIFEST_FILE), x.ravel().tolist(), (x @ w + b).ravel(),
-                     read_manifest(posenet_dir / MANIFEST_FILE).files["fp32"].sha256)
+                     _playground_file(read_manifest(posenet_dir / MANIFEST_FILE)).sha256)
+
+
+def _playground_file(manifest: Any) -> Any:
+    """The PoseNet file the playground runs on WASM, unasked: the one made for WASM where there is one."""
+    return manifest.files[pick_variant(manifest, "wasm")]
 
 
 @pytest.fixture(scope="module")

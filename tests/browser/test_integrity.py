@@ -99,7 +99,7 @@ LOAD = """async (pkg) => {
   const ew = window.edgewardHarness.edgeward;
   const progress = [];
   try {
-    const d = await ew.createPoseDetector(pkg, {onProgress: (p) => progress.push(p)});
+    const d = await ew.createPoseDetector(pkg, {variant: 'fp32', onProgress: (p) => progress.push(p)}); // served below
     const cache = d.cache;
     await d.dispose();
     return {ok: true, cache, progress, cached: await ew.listCachedModels()};

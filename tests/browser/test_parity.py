@@ -13,6 +13,7 @@ from PIL import Image
 
 from edgeward.browser.harness import js_pose_options, package_url, run_in_page
 from edgeward.errors import ImageError
+from edgeward.package.manifest import pick_variant
 from edgeward.runtime.samples import sample_path
 from edgeward.tasks.handles import TaskHandle
 from tests.browser.conftest import OpenedPage, harness_page
@@ -20,6 +21,10 @@ from tests.browser.conftest import OpenedPage, harness_page
 pytestmark = pytest.mark.browser
 
 MAX_PX, MAX_SCORE = 1.5, 0.02
+# Python's `posenet` handle runs fp32; so does the browser here (unasked it runs the variant made for its
+# backend, int8-wasm where the package has it: test_the_variant_made_for_wasm_matches_python_on_that_file)
+FP32 = {"variant": "fp32"}
+GATE_PX = 8.0  # edgeward.optimize.gate's default: a keypoint agrees within 8 px
 CASES = [
     ("astronaut.png", {"max_poses": 1, "score_threshold": 0.3}),
     ("camera.png", {"max_poses": 1, "score_threshold": 0.3}),
@@ -59,11 +64,28 @@ def test_browser_matches_python(harness: OpenedPage, posenet: TaskHandle, image:
                                 request: pytest.FixtureRequest) -> None:
     path: Path = request.getfixturevalue(image.split(".")[0])
     py = posenet.estimate_poses(path, **opts)
-    js = run_in_page(harness.page, package_url("posenet"), path.read_bytes(), js_pose_options(**opts))
+    js = run_in_page(harness.page, package_url("posenet"), path.read_bytes(), js_pose_options(**opts), FP32)
     assert py, "the oracle found no pose: the case compares nothing"
     assert assert_same_poses(py, js["poses"]) >= 5
-    assert js["backend"]["name"] == "wasm" and js["backend"]["threads"] >= 1
+    assert js["backend"]["name"] == "wasm" and js["backend"]["threads"] >= 1 and js["backend"]["variant"] == "fp32"
     assert not harness.errors
+
+
+def test_the_variant_made_for_wasm_agrees_with_fp32_as_its_gate_promised(harness: OpenedPage, posenet: TaskHandle,
+                                                                       astronaut: Path, camera: Path) -> None:
+    """Unasked, the browser runs the variant the package made for WASM (int8-wasm, from `edgeward quantize
+    --target wasm`, whose accuracy gate judged onnxruntime-web's own outputs; fp32 where there is none). Its
+    poses agree with Python's fp32 by that gate's rule: confident keypoints within 8 px, all but one."""
+    made = pick_variant(posenet.manifest, "wasm")
+    for photo in (astronaut, camera):
+        opts = {"max_poses": 1, "score_threshold": 0.3}
+        js = run_in_page(harness.page, package_url("posenet"), photo.read_bytes(), js_pose_options(**opts))
+        assert js["backend"]["variant"] == made
+        py = posenet.estimate_poses(photo, **opts)
+        assert py and len(js["poses"]) == 1
+        near = [abs(a["x"] - b["x"]) <= GATE_PX and abs(a["y"] - b["y"]) <= GATE_PX
+                for a, b in zip(py[0]["keypoints"], js["poses"][0]["keypoints"], strict=True) if a["score"] >= 0.5]
+        assert len(near) >= 5 and sum(near) >= len(near) - 1, (photo.name, made, near)
 
 
 @pytest.mark.parametrize("variant", ["movenet_lightning", "movenet_thunder", "movenet_multipose"])
@@ -91,7 +113,7 @@ def test_multipose_browser_matches_python_on_a_group_photo(harness: OpenedPage, 
 def test_single_and_one_thread_backends_agree(harness: OpenedPage, posenet: TaskHandle, camera: Path) -> None:
     opts = {"max_poses": 1, "score_threshold": 0.3}
     one = run_in_page(harness.page, package_url("posenet"), camera.read_bytes(), js_pose_options(**opts),
-                      {"numThreads": 1})
+                      {"numThreads": 1, **FP32})
     assert one["backend"]["threads"] == 1
     assert_same_poses(posenet.estimate_poses(camera, **opts), one["poses"])
 
@@ -109,7 +131,7 @@ def test_phone_photos_with_exif_orientation_give_pythons_poses(harness: OpenedPa
     jpeg = oriented_jpeg(upright, orientation)
     opts = {"max_poses": 1, "score_threshold": 0.3}
     py = posenet.estimate_poses(jpeg, **opts)
-    js = run_in_page(harness.page, package_url("posenet"), jpeg, js_pose_options(**opts))["poses"]
+    js = run_in_page(harness.page, package_url("posenet"), jpeg, js_pose_options(**opts), FP32)["poses"]
     assert py, "the oracle found no pose: the case compares nothing"
     assert assert_same_poses(py, js) >= 5
     reference = posenet.estimate_poses(upright, **opts)[0]["keypoints"]

@@ -57,7 +57,7 @@ BLOB = "const blob = (b64) => new Blob([Uint8Array.from(atob(b64), (c) => c.char
 FEATURES = """async ([images]) => {
   const ew = window.edgewardHarness.edgeward;
   """ + BLOB + """
-  const detector = await ew.createPoseDetector('/models/posenet/latest/');
+  const detector = await ew.createPoseDetector('/models/posenet/latest/', {variant: 'fp32'}); // as Python's
   const out = [];
   for (const [b64, mirrored] of images) {
     const poses = await detector.estimatePoses(blob(b64), {maxPoses: 1, scoreThreshold: 0, flipHorizontal: mirrored});

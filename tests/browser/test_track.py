@@ -74,7 +74,7 @@ def test_track_pipelines_frames_and_matches_python(browser_page: Callable[..., O
     camera, frame = still_camera
     opened = open_camera_page(browser_page, camera)
     out = opened.page.evaluate("""async (url) => {
-        const d = await window.edgewardHarness.edgeward.createPoseDetector(url);
+        const d = await window.edgewardHarness.edgeward.createPoseDetector(url, {variant: 'fp32'}); // as Python's
         const results = [];
         const tracker = await new Promise((resolve) => {
             const t = d.track(window.video, (poses, frame) => {
@@ -125,7 +125,7 @@ def test_roi_estimate_and_rule_match_python(browser_page: Callable[..., OpenedPa
         opts = {"max_poses": 1, "score_threshold": 0.3, "roi": (468, 250, 854, 636), "flip_horizontal": flip}
         py = posenet.estimate_poses(path, **opts)
         js = run_in_page(opened.page, package_url("posenet"), path.read_bytes(),
-                         js_pose_options(**{**opts, "roi": list(opts["roi"])}))
+                         js_pose_options(**{**opts, "roi": list(opts["roi"])}), {"variant": "fp32"})  # as Python's
         assert py and assert_same_poses(py, js["poses"]) >= 5
         for margin in (0.25, 0.75):
             want = next_roi(py, 960, 640, (385, 385), margin=margin, flipped=flip)

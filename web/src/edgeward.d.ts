@@ -246,6 +246,7 @@ export declare const POSE_FEATURE_DIM: number;
 export declare function poseFeatures(pose: Pose,
   options?: { threshold?: number; flipHorizontal?: boolean; mirrored?: boolean }): Float32Array;
 
+/** `variant` defaults to 'fp32' here (features as Python's trainers and federated devices compute them). */
 export interface TrainerOptions extends LoadOptions {
   labels?: string[];
   k?: number;

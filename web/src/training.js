@@ -28,6 +28,7 @@ export { deleteTrainedModel, listTrainedModels } from './train/saved.js';
  * @property {number} [k]         KNN neighbours before training (default 3)
  * @property {number} [dim]       feature length without a base (default: the first example's)
  * @property {string} [workerUrl]
+ * (and the load options; `variant` defaults to 'fp32' here: the base's features as Python computes them)
  */
 
 /**
@@ -65,7 +66,9 @@ export async function createTrainer(baseUrl = null, options = {}) {
   let rpc;
   let ready = null;
   if (baseUrl) {
-    ({ rpc, ready } = await openWorker(baseUrl, loadOptions));
+    // the base's fp32 unless asked: features as Python's trainers and federated devices compute them
+    // (a variant made for the backend, e.g. int8-wasm, would give slightly different ones)
+    ({ rpc, ready } = await openWorker(baseUrl, { ...loadOptions, variant: loadOptions.variant ?? 'fp32' }));
   } else {
     rpc = new RpcWorker({ ...env, ...loadOptions }.workerUrl);
   }

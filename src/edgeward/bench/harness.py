@@ -25,7 +25,7 @@ import numpy as np
 
 from edgeward.bench.live import LiveOptions, live_section, live_targets, run_live_target
 from edgeward.errors import BrowserError, OptionError
-from edgeward.package.manifest import LetterboxPreprocess, Manifest
+from edgeward.package.manifest import LetterboxPreprocess, Manifest, pick_variant
 from edgeward.runtime.image import load_image
 from edgeward.runtime.preprocess import letterbox, to_input_dtype
 from edgeward.runtime.samples import sample_path
@@ -140,7 +140,9 @@ def finished(c: dict[str, Any], live: bool = False) -> str:
 
 
 def _python_keypoints(model: TaskHandle, image: Path) -> list[dict[str, Any]] | None:
-    """Python's single pose on the still image (whatever its score): the live pipelines' reference."""
+    """Python fp32's single pose on the still image (whatever its score): the live pipelines' reference."""
+    if model.model.variant != "fp32":
+        model = load(str(model.directory), variant="fp32")
     poses = model.estimate_poses(image, score_threshold=0.0)
     return list(poses[0]["keypoints"]) if poses else None
 
@@ -234,7 +236,8 @@ def browser_configs(model: TaskHandle, image: Path, runs: int, warmup: int, prog
         section = None
         if live is not None:
             targets, skipped = live_targets(manifest, threads_n, tfjs_url,
-                                            installed_model_json(manifest, get_settings().npm_dir))
+                                            installed_model_json(manifest, get_settings().npm_dir),
+                                            model.model.variant)
             reference = _python_keypoints(model, image)
             done = []
             for target in targets:
@@ -313,17 +316,20 @@ def _versions() -> dict[str, str | None]:
             "tfjs-models/posenet": npm_version("@tensorflow-models/posenet")}
 
 
-def run_bench(package: str, runs: int = 30, warmup: int = 3, image: Path | None = None, variant: str = "fp32",
+def run_bench(package: str, runs: int = 30, warmup: int = 3, image: Path | None = None, variant: str | None = None,
               browser: bool = True, software_webgpu: bool = False, live: LiveOptions | None = None,
               progress: Progress | None = None) -> dict[str, Any]:
     """The whole report (a JSON-able dict); see report.write_report for the files.
 
-    ``live``: live-video options for pose packages (None: no live video)."""
+    ``live``: live-video options for pose packages (None: no live video). ``variant``: the package file every
+    configuration runs; None: the one the browser runtime picks on WASM (pick_variant), which live video runs."""
     if runs < 1 or warmup < 0:
         raise OptionError(f"--runs must be at least 1 (got {runs}) and --warmup at least 0 (got {warmup})")
     if live is not None:
         live.check()
     step = progress or (lambda _msg: None)
+    if variant is None:
+        variant = pick_variant(load(package).manifest, "wasm")
     model = load(package, variant=variant)
     manifest = model.manifest
     image = Path(image) if image else sample_path(DEFAULT_IMAGES.get(manifest.task, "astronaut.png"))

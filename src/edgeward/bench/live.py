@@ -180,8 +180,9 @@ def report_cores_script(cores: int) -> str:
 
 
 def live_targets(manifest: Manifest, threads_n: int, tfjs_model_url: str | None,
-                 model_json: Path | None) -> tuple[list[LiveTarget], list[dict[str, Any]]]:
-    """The live configurations to run, and those that cannot run here (as report entries)."""
+                 model_json: Path | None, variant: str | None = None) -> tuple[list[LiveTarget], list[dict[str, Any]]]:
+    """The live configurations to run, and those that cannot run here (as report entries). Edgeward runs
+    ``variant`` (None: the one its runtime picks)."""
     pkg_url = f"/models/{manifest.name}/{manifest.version}/"
     def edgeward(t: int, in_flight: int, start: str = "just-in-time") -> LiveTarget:
         serial = in_flight == 1
@@ -190,7 +191,8 @@ def live_targets(manifest: Manifest, threads_n: int, tfjs_model_url: str | None,
         return LiveTarget(f"live-edgeward-wasm-{t}{'-serial' if serial else ''}{'-eager' if eager else ''}",
                           f"Edgeward runtime, WASM {t} thread{'s' if t > 1 else ''}{mode}",
                           "onnxruntime-web (Edgeward)", "edgeward",
-                          {"packageUrl": pkg_url, "numThreads": t, "inFlight": in_flight, "start": start}, t)
+                          {"packageUrl": pkg_url, "numThreads": t, "inFlight": in_flight, "start": start,
+                           "variant": variant}, t)
 
     many = [edgeward(threads_n, 1), edgeward(threads_n, 2, "eager"), edgeward(threads_n, 2)] if threads_n > 1 \
         else [edgeward(1, 1)]
@@ -282,6 +284,7 @@ def run_live_target(context: Any, base: str, target: LiveTarget, still: bytes,
         fields: dict[str, Any] = {
             "backend": prep.get("backend") or "wasm", "threads": prep.get("threads"),
             "threads_asked": prep.get("threadsAsked"), "reason": prep.get("reason"),
+            "variant": prep.get("variant"),  # Edgeward: the package file its worker ran
             "load_ms": round(prep["loadMs"], 2), "first_frame_ms": round(prep["firstFrameMs"], 2),
             "frames": r["frames"], "seconds": round(seconds, 2),
             "poses_per_second": round(r["frames"] / seconds, 2) if seconds > 0 else None,

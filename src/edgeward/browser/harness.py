@@ -45,8 +45,9 @@ def run_in_page(page: Any, pkg_url: str, image_bytes: bytes, task_opts: dict[str
     return result
 
 
-def estimate_poses_in_browser(model: str, image: Path, **opts: Any) -> list[dict[str, Any]]:
-    """``edgeward pose IMAGE --browser``: the same estimation, computed by the browser runtime."""
+def estimate_poses_in_browser(model: str, image: Path, variant: str = "fp32", **opts: Any) -> list[dict[str, Any]]:
+    """``edgeward pose IMAGE --browser``: the same estimation on the same package file (``variant``, not the
+    one the browser would pick for its backend), computed by the browser runtime."""
     from edgeward.browser.chromium import chromium_context
     from edgeward.server.background import serve_in_thread
     from edgeward.vendor import check_runtime_files
@@ -63,7 +64,7 @@ def estimate_poses_in_browser(model: str, image: Path, **opts: Any) -> list[dict
             page.wait_for_function("() => document.body.dataset.status === 'ready'", timeout=30_000)
         except Exception as e:
             raise BrowserError(f"the harness page did not load ({'; '.join(errors) or e})") from None
-        result = run_in_page(page, pkg, Path(image).read_bytes(), js_pose_options(**opts))
+        result = run_in_page(page, pkg, Path(image).read_bytes(), js_pose_options(**opts), {"variant": variant})
     poses: list[dict[str, Any]] = result["poses"]
     return poses
 

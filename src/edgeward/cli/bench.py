@@ -21,7 +21,9 @@ def bench(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for bench.json, bench.md, bench.png")] = Path(
         "bench-results"),
     image: Annotated[Path | None, typer.Option(help="Still image for end-to-end frames (default: a sample)")] = None,
-    variant: Annotated[Variant, typer.Option(help="Package variant")] = Variant.fp32,
+    variant: Annotated[Variant | None, typer.Option(
+        help="Package variant (default: the one the browser runtime picks on WASM, int8-wasm where the package "
+             "has it; Python runs the same file)", show_default=False)] = None,
     browser: Annotated[bool, typer.Option(help="Also measure in headless Chromium (onnxruntime-web, TF.js)")] = True,
     software_webgpu: Annotated[bool, typer.Option(help="Measure WebGPU on a software fallback adapter")] = False,
     live: Annotated[bool, typer.Option(help="Pose packages: live video from a fake webcam (Edgeward, TF.js "
@@ -49,8 +51,8 @@ def bench(
                 err.print(f"{package}: {message}", highlight=False)
             status.update(f"{package}: {message}")
 
-        report = run_bench(package, runs=runs, warmup=warmup, image=image, variant=variant.value, browser=browser,
-                           software_webgpu=software_webgpu, live=live_options, progress=progress)
+        report = run_bench(package, runs=runs, warmup=warmup, image=image, variant=variant.value if variant else None,
+                           browser=browser, software_webgpu=software_webgpu, live=live_options, progress=progress)
     paths = write_report(report, out_dir)
     if as_json:
         print_json(report)

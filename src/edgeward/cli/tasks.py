@@ -54,9 +54,9 @@ def pose(
     if browser:
         from edgeward.browser.harness import estimate_poses_in_browser
 
-        if variant is not Variant.fp32 or registry:
-            raise OptionError("--browser runs the fp32 variant from the local store: drop --variant / --registry")
-        poses = estimate_poses_in_browser(model, image, **opts)
+        if registry:
+            raise OptionError("--browser runs packages from the local store: drop --registry")
+        poses = estimate_poses_in_browser(model, image, variant.value, **opts)  # the same file as Python's
     else:
         poses = _handle(image, model, variant, registry).estimate_poses(image, **opts)
 

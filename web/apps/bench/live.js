@@ -114,9 +114,10 @@ async function stillCanvas(bytes) {
   return canvas;
 }
 
-async function edgewardPipeline({ packageUrl, numThreads, inFlight, start, roi = false, roiInputSize = null, stillBytes }) {
+async function edgewardPipeline({ packageUrl, numThreads, variant, inFlight, start, roi = false, roiInputSize = null,
+  stillBytes }) {
   const t0 = performance.now();
-  const detector = await edgeward.createPoseDetector(packageUrl, { backend: 'wasm', numThreads });
+  const detector = await edgeward.createPoseDetector(packageUrl, { backend: 'wasm', numThreads, variant: variant ?? undefined });
   const still = new Blob([new Uint8Array(stillBytes)]);
   if (roiInputSize) { // the crops' input size is made on its first frame: made here, before the timed loop
     const smallest = edgeward.inputSizes(detector.manifest).reduce((a, b) => (b[0] * b[1] < a[0] * a[1] ? b : a));
@@ -130,6 +131,7 @@ async function edgewardPipeline({ packageUrl, numThreads, inFlight, start, roi =
   let n = 0;
   return {
     info: { loadMs, backend: detector.backend.name, threads: detector.backend.threads, threadsAsked: numThreads,
+      variant: detector.backend.variant,
       reason: detector.backend.reason, stillKeypoints: poses[0]?.keypoints ?? null },
     estimate: async (video) => {
       const result = await detector.estimatePoses(video);

@@ -18,8 +18,10 @@ try {
     wasmPaths: 'bundled',
   });
   const { name, version } = detector.manifest;
-  $('status').textContent = `${name}@${version} on ${detector.backend.name} (${detector.backend.threads} threads)`;
-  document.body.dataset.backend = detector.backend.name;
+  const { backend } = detector; // backend.variant: the file made for this backend (int8-wasm) where the package has one
+  $('status').textContent = `${name}@${version} on ${backend.name} (${backend.threads} threads, ${backend.variant})`;
+  document.body.dataset.backend = backend.name;
+  document.body.dataset.variant = backend.variant;
   $('photo').disabled = false;
   document.body.dataset.status = 'ready';
   $('photo').addEventListener('change', async () => {
