@@ -54,6 +54,10 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         *_table(COLUMNS, [_row(c) for c in report["configs"]], text_columns=3),
     ]
+    if report["variant"] != "fp32":
+        lines += ["", f"Edgeward's rows (Python's too) run the package's `{report['variant']}` file: the one the "
+                  "browser runtime runs on WASM unasked, accuracy-gated against fp32. TF.js runs its original fp32 "
+                  "model. `--variant fp32` measures fp32."]
     lines += [
         "",
         "Load: package/model fetch, verification, runtime + WASM start and session creation "
