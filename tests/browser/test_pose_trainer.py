@@ -329,8 +329,12 @@ def _browser_and_python(page: Any, stills: dict[Path, str], model: str, head: An
     for path, label in stills.items():
         done = _state(page, "framesDone")
         page.set_input_files("#file", str(path))
-        page.wait_for_function(f"(n) => {STATE}.framesDone > n && {STATE}.source === 'image'", arg=done, timeout=30_000)
-        browser = _state(page, "lastResult.classes")
+        # an image's result has no capture time (`at`); a webcam frame's has one
+        page.wait_for_function(f"(n) => {STATE}.framesDone > n && {STATE}.source === 'image'"
+                               f" && {STATE}.lastResult.at === null", arg=done, timeout=30_000)
+        last = _state(page, "lastResult")
+        assert last["at"] is None, f"a webcam frame's result read for {path.name}: {last}"
+        browser = last["classes"]
         features = best_pose_features(pose_model.estimate_poses(path, **POSE_ESTIMATE))
         out.append((label, browser, head.classify(features, top_k=len(browser))))
     return out
