@@ -13,7 +13,8 @@ import pytest
 from edgeward.browser.chromium import fake_camera_args, launch_chromium
 from edgeward.browser.harness import HARNESS_PATH, js_pose_options, package_url, run_in_page
 from edgeward.errors import BrowserError
-from edgeward.package.sizes import input_sizes
+from edgeward.package.manifest import pick_variant
+from edgeward.package.sizes import file_for_size, input_sizes
 from edgeward.tasks.handles import TaskHandle
 from tests.browser.conftest import OpenedPage
 from tests.browser.test_parity import assert_same_poses
@@ -51,7 +52,8 @@ def test_estimate_at_a_carried_size_matches_python(page: OpenedPage, posenet: Ta
                                                    opts: dict[str, Any]) -> None:
     py = posenet.estimate_poses(astronaut, **opts, input_size=(257, 257))
     js_opts = {**js_pose_options(**{**opts, "roi": list(opts["roi"]) if "roi" in opts else None}), "inputSize": SMALL}
-    js = run_in_page(page.page, package_url("posenet"), astronaut.read_bytes(), js_opts)
+    fp32 = {"variant": "fp32"}  # as Python's handle
+    js = run_in_page(page.page, package_url("posenet"), astronaut.read_bytes(), js_opts, fp32)
     assert py, "the oracle found no pose at 257x257: the case compares nothing"
     assert assert_same_poses(py, js["poses"]) >= 5  # within 1.5 px and 0.02 in score
     at_own = posenet.estimate_poses(astronaut, **opts)
@@ -59,6 +61,30 @@ def test_estimate_at_a_carried_size_matches_python(page: OpenedPage, posenet: Ta
                 for a, b in zip(at_own[0]["keypoints"], py[0]["keypoints"], strict=True))
     print(f"257x257 vs 385x385: keypoints moved up to {moved:.2f} px (x + y)")
     assert moved > 0.01, "257x257 gave the very poses of 385x385: the size was not used"
+    assert not page.errors
+
+
+def test_the_variant_made_for_wasm_runs_its_own_file_at_the_smaller_size(page: OpenedPage, posenet: TaskHandle,
+                                                                          astronaut: Path) -> None:
+    """Unasked the detector runs the variant made for WASM; at 257x257 it runs that variant's own size file
+    (int8-wasm@257x257, from `edgeward quantize --target wasm`) where the package has one, else fp32's.
+    Its poses agree with Python's fp32 at 257 by the accuracy gate's rule (confident keypoints within 8 px)."""
+    manifest = posenet.manifest
+    key, entry = file_for_size(manifest, pick_variant(manifest, "wasm"), (257, 257))
+    out = page.page.evaluate("""async (bytes) => {
+        const ew = window.edgewardHarness.edgeward;
+        const image = new Blob([new Uint8Array(bytes)]);
+        const opts = {maxPoses: 1, scoreThreshold: 0.3, inputSize: [257, 257]};
+        const poses = await window.detector.estimatePoses(image, opts);
+        const cached = (await ew.listCachedModels()).map((e) => e.sha256);
+        return {poses, variant: window.detector.backend.variant, cached};
+    }""", list(astronaut.read_bytes()))
+    assert out["variant"] == pick_variant(manifest, "wasm")
+    assert entry.sha256 in out["cached"], f"{key} ({entry.path}) was not the file fetched for 257x257"
+    py = posenet.estimate_poses(astronaut, max_poses=1, score_threshold=0.3, input_size=(257, 257))
+    near = [abs(a["x"] - b["x"]) <= 8 and abs(a["y"] - b["y"]) <= 8
+            for a, b in zip(py[0]["keypoints"], out["poses"][0]["keypoints"], strict=True) if a["score"] >= 0.5]
+    assert len(near) >= 5 and sum(near) >= len(near) - 1, (key, near)
     assert not page.errors
 
 

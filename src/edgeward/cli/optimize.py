@@ -51,9 +51,12 @@ def quantize(
     from edgeward.optimize.report import summary_table
 
     variant = variant_name(to.value, target.value)
+    spec = GateSpec(min_agreement=min_agreement, max_mean_px=max_mean_px)
     if if_missing and (path := _verified_variant(package, variant)) is not None:
         emit({"package": package, "variant": variant, "path": path, "written": False}, as_json,
              lambda: f"{package}: has a verified {variant} variant")
+        if target.value == "wasm":
+            _at_other_sizes(path.parent, variant, spec, as_json)
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
                   transient=True) as progress:
@@ -61,7 +64,7 @@ def quantize(
         result = quantize_package(
             package, to.value, calibration_dir=calibration, method=method.value,
             target=target.value,
-            gate=GateSpec(min_agreement=min_agreement, max_mean_px=max_mean_px),
+            gate=spec,
             progress=lambda d, f: progress.update(task, description=f"{package} → {variant}: {d}", completed=f))
     entry: Any = result.entry  # a FileEntry with its VariantReport
     data = {"package": result.name, "variant": variant, "path": result.directory / entry.path,
@@ -70,3 +73,20 @@ def quantize(
     if not result.passed:
         raise QuantizationError(result.explain())
     note(f"{variant} variant written to {data['path']}", as_json)
+    if target.value == "wasm":
+        _at_other_sizes(result.directory, variant, spec, as_json)
+
+
+def _at_other_sizes(directory: Path, variant: str, spec: Any, as_json: bool) -> None:
+    """The WASM variant at the package's other input sizes (its size files), where it lacks them: the ROI
+    crops of ``track({roiInputSize: 'smallest'})`` run at those."""
+    from edgeward.optimize.size_variants import add_size_variants
+
+    with err.status(f"{variant} at the package's other input sizes") as status:
+        made = add_size_variants(directory, variant, spec, step=status.update)
+    for m in made:
+        if m.not_written:
+            note(f"{m.key} not written: {m.not_written}", as_json)
+        else:
+            note(f"{m.key} written (accuracy gate {m.gate.brief}; onnxruntime-web WASM, 1 thread: fp32 "
+                 f"{m.wasm_ms['fp32_1thread']} ms, {variant} {m.wasm_ms[variant + '_1thread']} ms)", as_json)

@@ -1,0 +1,130 @@
+"""A quantized variant at the package's other input sizes: ``int8-wasm@257x257`` beside ``fp32@257x257``.
+
+PoseNet is fully convolutional, so the variant's graph runs at another input size once its input is
+declared at that size: the same convolutions kept in fp32, the same quantization parameters (calibrated
+at the package's own size). Each size's file is judged on its own by the variant's accuracy gate — the
+held-out photos letterboxed at that size, against the fp32 file converted for it; a variant made for WASM
+on onnxruntime-web's own outputs — and timed against that fp32 file in onnxruntime-web WASM. It is written
+only if the gate passes. The runtimes already run a variant's own size file where there is one
+(package/sizes.py: file_for_size; web/src/sizes.js), so ROI crops at the smaller size run the faster file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from edgeward.optimize.gate import GateResult, GateSpec, measure, reference_inputs
+from edgeward.optimize.quantize import gate_measurer
+from edgeward.optimize.wasm_plan import wasm_ms
+from edgeward.optimize.wasm_timing import time_wasm
+from edgeward.package.manifest import MANIFEST_FILE, Manifest, VariantReport, read_manifest
+from edgeward.package.sizes import input_sizes, own_size, size_key
+from edgeward.package.store import install_variant, verify_file
+from edgeward.runtime.session import build_session, runner
+from edgeward.zoo.photos import heldout_photos
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SizeVariant:
+    key: str
+    """e.g. 'int8-wasm@257x257'."""
+    gate: GateResult
+    wasm_ms: dict[str, float]
+    not_written: str | None
+    """Why the file was not written (None: it was)."""
+
+
+def at_input_size(model: onnx.ModelProto, size: tuple[int, int]) -> onnx.ModelProto:
+    """``model`` with its [1, H, W, C] input declared at ``size``; inner and output shapes are left to
+    onnxruntime to infer (they follow the input)."""
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    dims = out.graph.input[0].type.tensor_type.shape.dim
+    if len(dims) != 4:
+        raise ValueError(f"input '{out.graph.input[0].name}' has {len(dims)} dims, not [1, H, W, C]")
+    dims[1].dim_value, dims[2].dim_value = size
+    del out.graph.value_info[:]
+    for output in out.graph.output:
+        output.type.tensor_type.ClearField("shape")
+    return out
+
+
+def _manifest_at(manifest: Manifest, size: tuple[int, int]) -> Manifest:
+    """The manifest as a runtime reads it at ``size``: its pre-processing letterboxes to that size."""
+    assert manifest.preprocess is not None  # input_sizes needs it
+    return manifest.model_copy(update={"preprocess": manifest.preprocess.model_copy(update={"size": list(size)})})
+
+
+def _wasm_gate(manifest: Manifest, model: Path, feeds: list[dict[str, np.ndarray]],
+               reference: list[dict[str, np.ndarray]], spec: GateSpec) -> GateResult:
+    """The gate on onnxruntime-web WASM's own outputs (Node, the .wasm the browser runs): a variant made for
+    WASM is judged where it runs. Native onnxruntime's int8 kernels round differently, and a graph at another
+    size can pass in one and not the other (PoseNet int8-wasm at 257: 98.7 % in WASM, 86.2 % natively)."""
+    got = time_wasm([model], feeds[0], threads=1, runs=0, warmup=0, outputs_for=feeds).outputs[0]
+    by_feed = {id(f): o for f, o in zip(feeds, got, strict=True)}
+    return measure(manifest, feeds, reference, lambda f: by_feed[id(f)], spec)
+
+
+def add_size_variants(directory: Path, variant: str, gate: GateSpec | None = None, *,
+                      step: Step | None = None, wasm_runs: int = 30) -> list[SizeVariant]:
+    """Give ``variant`` (a quantized file of the package in ``directory``) a file at every other input size
+    the package carries, where it lacks one; each judged by ``gate`` at that size against fp32's size file."""
+    say = step or (lambda _msg: None)
+    spec = gate or GateSpec()
+    manifest = read_manifest(directory / MANIFEST_FILE)
+    base = verify_file(directory, manifest.files[variant])
+    sizes = [s for s in input_sizes(manifest)[1:] if size_key(manifest, variant, s) not in manifest.files]
+    done: list[SizeVariant] = []
+    if not sizes:
+        return done
+    model = onnx.load(str(base))
+    held = heldout_photos()
+    with tempfile.TemporaryDirectory(prefix="edgeward-size-variants-") as tmp:
+        for size in sizes:
+            key = size_key(manifest, variant, size)
+            fp32 = verify_file(directory, manifest.files[size_key(manifest, "fp32", size)])
+            out = Path(tmp) / f"{key.replace('@', '.')}.onnx"
+            onnx.save(at_input_size(model, size), str(out))
+            at = _manifest_at(manifest, size)
+            feeds = reference_inputs(held, at)
+            ref = runner(build_session(fp32))
+            reference = [ref(f) for f in feeds]
+            own_report = manifest.files[variant].report
+            wasm = own_report is not None and own_report.target == "wasm"
+            say(f"{key}: the accuracy gate on {len(held)} held-out photos at {size[0]}x{size[1]}"
+                + (" on onnxruntime-web WASM's outputs" if wasm else ""))
+            native = gate_measurer(at, feeds, reference, spec)(out)
+            result = _wasm_gate(at, out, feeds, reference, spec) if wasm else native
+            timing: dict[str, float] = {}
+            why = None if result.passed else f"accuracy gate {result.message}"
+            if result.passed:
+                say(f"{key}: timing it against fp32@{size[0]}x{size[1]} in onnxruntime-web WASM")
+                timing = wasm_ms(fp32, out, feeds[0], variant, runs=wasm_runs)
+                if wasm and timing[f"{variant}_1thread"] >= timing["fp32_1thread"]:
+                    why = (f"no faster than fp32 at {size[0]}x{size[1]} in onnxruntime-web WASM (1 thread: fp32 "
+                           f"{timing['fp32_1thread']} ms, {variant} {timing[f'{variant}_1thread']} ms)")
+            if why is None:
+                metrics = {k: round(v, 4) for k, v in result.metrics.items()}
+                if wasm:  # what native onnxruntime's other int8 kernels make of the same file, for the record
+                    metrics |= {f"native_{k}": round(v, 4) for k, v in native.metrics.items()}
+                report = VariantReport(
+                    method=(f"the {variant} graph with its input declared {size[0]}x{size[1]} (the same "
+                            f"convolutions in fp32, the same quantization parameters, calibrated at "
+                            f"{own_size(manifest)[0]}x{own_size(manifest)[1]})"),
+                    bytes_ratio=round(out.stat().st_size / fp32.stat().st_size, 4),
+                    metrics=metrics,
+                    gate=spec.describe() + ("; judged on onnxruntime-web WASM's outputs" if wasm else ""),
+                    gate_passed=True,
+                    target=own_report.target if own_report else None, wasm_ms=timing,
+                    heldout=[p.source for p in held], tool=own_report.tool if own_report else "")
+                install_variant(directory, key, out, report)
+            done.append(SizeVariant(key, result, timing, why))
+    return done
