@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from edgeward.optimize.gate import GateSpec, measure, reference_inputs
-from edgeward.optimize.wasm_timing import by_class, time_wasm
+from edgeward.optimize.gate import GateSpec, reference_inputs
+from edgeward.optimize.wasm_timing import by_class, time_wasm, wasm_gate
 from edgeward.package.manifest import MANIFEST_FILE, read_manifest
 from edgeward.package.store import package_dir
 from edgeward.runtime.image import load_image
@@ -65,17 +65,10 @@ def wasm_accuracy(directory: Path, variants: list[str]) -> dict[str, dict[str, f
     feeds = reference_inputs(heldout_photos(), manifest)
     fp32 = directory / manifest.files["fp32"].path
     reference = [runner(build_session(fp32))(f) for f in feeds]
-    paths = [directory / manifest.files[v].path for v in variants]
-    got = time_wasm(paths, feeds[0], threads=1, runs=0, warmup=0, outputs_for=feeds).outputs
     spec = GateSpec()
     out = {}
-    for v, outputs in zip(variants, got, strict=True):
-        by_id = {id(f): o for f, o in zip(feeds, outputs, strict=True)}
-
-        def run(feed: dict[str, np.ndarray], by_id: dict[int, dict[str, np.ndarray]] = by_id) -> dict[str, np.ndarray]:
-            return by_id[id(feed)]  # computed above, in WASM
-
-        result = measure(manifest, feeds, reference, run, spec)
+    for v in variants:
+        result = wasm_gate(manifest, directory / manifest.files[v].path, feeds, reference, spec)
         out[v] = {**{k: round(x, 4) for k, x in result.metrics.items()}, "passed": result.passed}
     return out
 

@@ -17,7 +17,7 @@ from edgeward.package.manifest import pick_variant
 from edgeward.package.sizes import file_for_size, input_sizes
 from edgeward.tasks.handles import TaskHandle
 from tests.browser.conftest import OpenedPage
-from tests.browser.test_parity import assert_same_poses
+from tests.browser.test_parity import assert_gate_agreement, assert_same_poses
 from tests.browser.test_track import START_CAMERA
 
 pytestmark = pytest.mark.browser
@@ -82,9 +82,7 @@ def test_the_variant_made_for_wasm_runs_its_own_file_at_the_smaller_size(page: O
     assert out["variant"] == pick_variant(manifest, "wasm")
     assert entry.sha256 in out["cached"], f"{key} ({entry.path}) was not the file fetched for 257x257"
     py = posenet.estimate_poses(astronaut, max_poses=1, score_threshold=0.3, input_size=(257, 257))
-    near = [abs(a["x"] - b["x"]) <= 8 and abs(a["y"] - b["y"]) <= 8
-            for a, b in zip(py[0]["keypoints"], out["poses"][0]["keypoints"], strict=True) if a["score"] >= 0.5]
-    assert len(near) >= 5 and sum(near) >= len(near) - 1, (key, near)
+    assert_gate_agreement(py[0], out["poses"][0], key)
     assert not page.errors
 
 

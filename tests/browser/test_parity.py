@@ -59,6 +59,14 @@ def assert_same_poses(py: list[dict[str, Any]], js: list[dict[str, Any]]) -> int
     return compared
 
 
+def assert_gate_agreement(py: dict[str, Any], js: dict[str, Any], what: Any = None) -> None:
+    """An accuracy-gated variant's pose against fp32's by the gate's rule: the keypoints fp32 is confident of
+    (score ≥ 0.5; at least 5) within GATE_PX, all but one."""
+    near = [abs(a["x"] - b["x"]) <= GATE_PX and abs(a["y"] - b["y"]) <= GATE_PX
+            for a, b in zip(py["keypoints"], js["keypoints"], strict=True) if a["score"] >= 0.5]
+    assert len(near) >= 5 and sum(near) >= len(near) - 1, (what, near)
+
+
 @pytest.mark.parametrize(("image", "opts"), CASES, ids=[f"{i}-{o}" for i, o in CASES])
 def test_browser_matches_python(harness: OpenedPage, posenet: TaskHandle, image: str, opts: dict[str, Any],
                                 request: pytest.FixtureRequest) -> None:
@@ -83,9 +91,7 @@ def test_the_variant_made_for_wasm_agrees_with_fp32_as_its_gate_promised(harness
         assert js["backend"]["variant"] == made
         py = posenet.estimate_poses(photo, **opts)
         assert py and len(js["poses"]) == 1
-        near = [abs(a["x"] - b["x"]) <= GATE_PX and abs(a["y"] - b["y"]) <= GATE_PX
-                for a, b in zip(py[0]["keypoints"], js["poses"][0]["keypoints"], strict=True) if a["score"] >= 0.5]
-        assert len(near) >= 5 and sum(near) >= len(near) - 1, (photo.name, made, near)
+        assert_gate_agreement(py[0], js["poses"][0], (photo.name, made))
 
 
 @pytest.mark.parametrize("variant", ["movenet_lightning", "movenet_thunder", "movenet_multipose"])

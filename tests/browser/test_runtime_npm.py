@@ -24,6 +24,7 @@ from edgeward.registry.client import RegistryClient
 from edgeward.server.app import create_app
 from edgeward.server.background import serve_in_thread
 from edgeward.settings import get_settings
+from tests.browser.test_parity import assert_gate_agreement
 
 pytestmark = pytest.mark.browser
 
@@ -150,9 +151,7 @@ def test_the_built_app_finds_the_pose_python_finds(served: str, posenet_dir: Pat
             assert abs(a["x"] - b["x"]) <= MAX_PX and abs(a["y"] - b["y"]) <= MAX_PX, (a, b)
             assert abs(a["score"] - b["score"]) <= MAX_SCORE, (a, b)
     else:  # int8-wasm: fp32's pose by its accuracy gate's rule (confident keypoints within 8 px), all but one
-        near = [abs(a["x"] - b["x"]) <= 8 and abs(a["y"] - b["y"]) <= 8
-                for a, b in zip(py[0]["keypoints"], js[0]["keypoints"], strict=True) if a["score"] >= 0.5]
-        assert len(near) >= 5 and sum(near) >= len(near) - 1, (variant, py, js)
+        assert_gate_agreement(py[0], js[0], variant)
     # the package through the registry; onnxruntime-web (module and .wasm) from the app's own build
     assert any("/api/v1/packages/posenet/resolve?range=%5E1" in u for u in requests)
     file = manifest.files[variant].path

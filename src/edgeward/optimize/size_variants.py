@@ -16,13 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import onnx
 
-from edgeward.optimize.gate import GateResult, GateSpec, measure, reference_inputs
+from edgeward.optimize.gate import GateResult, GateSpec, reference_inputs
 from edgeward.optimize.quantize import gate_measurer
 from edgeward.optimize.wasm_plan import wasm_ms
-from edgeward.optimize.wasm_timing import time_wasm
+from edgeward.optimize.wasm_timing import wasm_gate
 from edgeward.package.manifest import MANIFEST_FILE, Manifest, VariantReport, read_manifest
 from edgeward.package.sizes import input_sizes, own_size, size_key
 from edgeward.package.store import install_variant, verify_file
@@ -63,16 +62,6 @@ def _manifest_at(manifest: Manifest, size: tuple[int, int]) -> Manifest:
     return manifest.model_copy(update={"preprocess": manifest.preprocess.model_copy(update={"size": list(size)})})
 
 
-def _wasm_gate(manifest: Manifest, model: Path, feeds: list[dict[str, np.ndarray]],
-               reference: list[dict[str, np.ndarray]], spec: GateSpec) -> GateResult:
-    """The gate on onnxruntime-web WASM's own outputs (Node, the .wasm the browser runs): a variant made for
-    WASM is judged where it runs. Native onnxruntime's int8 kernels round differently, and a graph at another
-    size can pass in one and not the other (PoseNet int8-wasm at 257: 98.7 % in WASM, 86.2 % natively)."""
-    got = time_wasm([model], feeds[0], threads=1, runs=0, warmup=0, outputs_for=feeds).outputs[0]
-    by_feed = {id(f): o for f, o in zip(feeds, got, strict=True)}
-    return measure(manifest, feeds, reference, lambda f: by_feed[id(f)], spec)
-
-
 def add_size_variants(directory: Path, variant: str, gate: GateSpec | None = None, *,
                       step: Step | None = None, wasm_runs: int = 30) -> list[SizeVariant]:
     """Give ``variant`` (a quantized file of the package in ``directory``) a file at every other input size
@@ -86,6 +75,8 @@ def add_size_variants(directory: Path, variant: str, gate: GateSpec | None = Non
     if not sizes:
         return done
     model = onnx.load(str(base))
+    own_report = manifest.files[variant].report
+    wasm = own_report is not None and own_report.target == "wasm"
     held = heldout_photos()
     with tempfile.TemporaryDirectory(prefix="edgeward-size-variants-") as tmp:
         for size in sizes:
@@ -97,12 +88,10 @@ def add_size_variants(directory: Path, variant: str, gate: GateSpec | None = Non
             feeds = reference_inputs(held, at)
             ref = runner(build_session(fp32))
             reference = [ref(f) for f in feeds]
-            own_report = manifest.files[variant].report
-            wasm = own_report is not None and own_report.target == "wasm"
             say(f"{key}: the accuracy gate on {len(held)} held-out photos at {size[0]}x{size[1]}"
                 + (" on onnxruntime-web WASM's outputs" if wasm else ""))
             native = gate_measurer(at, feeds, reference, spec)(out)
-            result = _wasm_gate(at, out, feeds, reference, spec) if wasm else native
+            result = wasm_gate(at, out, feeds, reference, spec) if wasm else native
             timing: dict[str, float] = {}
             why = None if result.passed else f"accuracy gate {result.message}"
             if result.passed:

@@ -18,12 +18,16 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from edgeward.errors import EdgewardError, ToolMissingError
 from edgeward.optimize.timing import conv_owners
+
+if TYPE_CHECKING:
+    from edgeward.optimize.gate import GateResult, GateSpec
+    from edgeward.package.manifest import Manifest
 
 BEGIN, END = "@@edgeward-profile-begin", "@@edgeward-profile-end"
 TIMEOUT_S = 900
@@ -244,3 +248,16 @@ def wasm_conv_ms(fp32: Path, int8: Path, feeds: dict[str, np.ndarray], threads: 
         per_model.append(ms)
     fp, q = per_model
     return {k: (round(fp[k], 3), round(q[k], 3)) for k in fp if k in q}
+
+
+def wasm_gate(manifest: Manifest, model: Path, feeds: Sequence[dict[str, np.ndarray]],
+              reference: Sequence[dict[str, np.ndarray]], spec: GateSpec) -> GateResult:
+    """The accuracy gate (edgeward.optimize.gate.measure) on onnxruntime-web WASM's own outputs of ``model``
+    (Node, the .wasm the browser runs): a variant made for WASM is judged where it runs. Native onnxruntime's
+    int8 kernels round differently (PoseNet int8-wasm at 257: 98.7 % in WASM, 86.2 % natively)."""
+    from edgeward.optimize.gate import measure
+
+    got = time_wasm([model], feeds[0], threads=1, runs=0, warmup=0, outputs_for=list(feeds)).outputs[0]
+    by_feed = {id(f): o for f, o in zip(feeds, got, strict=True)}
+    return measure(manifest, feeds, reference, lambda f: by_feed[id(f)], spec)
+
