@@ -86,10 +86,15 @@ import '/runtime/worker.js';
     @app.middleware("http")
     async def misbehave(request: Request, call_next: Any) -> Response:
         path = request.url.path
+        deployed = path == "/apps/playground/sw.js" and faults.deploy
+        if deployed:  # a redeployed sw.js is a new file: the browser's copy is not current (no 304)
+            request.scope["headers"] = [(k, v) for k, v in request.scope["headers"]
+                                        if k not in (b"if-none-match", b"if-modified-since")]
         response: Any = await call_next(request)
-        if path == "/apps/playground/sw.js" and faults.deploy and response.status_code == 200:
+        if deployed and response.status_code == 200:
             script = b"".join([c async for c in response.body_iterator]) + f"\n// deploy {faults.deploy}\n".encode()
             headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "etag")}
+            headers["ETag"] = f'"deploy-{faults.deploy}"'
             return Response(script, status_code=200, headers=headers)
         if not (path.startswith("/models/") and path.endswith(".onnx")) or response.status_code != 200:
             return response

@@ -184,3 +184,32 @@ def test_ranges_as_the_declared_starlette_floor_serves_them(client: TestClient) 
     many = ",".join(f"{i * 3}-{i * 3 + 1}" for i in range(101))  # over 100 ranges: the whole file (1.5.1)
     whole = client.get(url, headers={"Range": f"bytes={many}"})
     assert whole.status_code == 200 and whole.content == MODEL_BYTES
+
+
+@pytest.mark.parametrize("url", ["/models/tiny/1.0.0/model.fp32.onnx", "/models/tiny/1.0.0/manifest.json",
+                                 "/vendor/onnxruntime-web/ort-wasm-simd-threaded.wasm", "/runtime/edgeward.js"])
+def test_a_current_copy_is_revalidated_with_304_not_sent_again(client: TestClient, url: str) -> None:
+    """Files are served no-cache, so a browser revalidates every use: a copy it holds costs a round trip,
+    not the bytes again (onnxruntime-web's 14 MB .wasm, on every page load and service worker install)."""
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-cache"
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    for headers in ({"If-None-Match": etag}, {"If-None-Match": f'W/{etag}, "other"'}, {"If-None-Match": "*"},
+                    {"If-Modified-Since": modified}):
+        again = client.get(url, headers=headers)
+        assert again.status_code == 304 and again.content == b"", headers
+        assert again.headers["etag"] == etag and again.headers["cache-control"] == "no-cache"
+        _isolated(again)
+    for headers in ({"If-None-Match": '"stale"'}, {"If-Modified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"},
+                    {"If-Modified-Since": "not a date"}, {"If-None-Match": '"stale"', "If-Modified-Since": modified}):
+        changed = client.get(url, headers=headers)  # If-None-Match wins over If-Modified-Since (RFC 9110)
+        assert changed.status_code == 200 and changed.content == first.content, headers
+
+
+def test_a_rewritten_file_is_sent_again(client: TestClient, tmp_path: Path) -> None:
+    url = "/models/tiny/1.0.0/model.fp32.onnx"
+    etag = client.get(url).headers["etag"]
+    path = tmp_path / "home" / "packages" / "tiny" / "1.0.0" / "model.fp32.onnx"
+    path.write_bytes(MODEL_BYTES[::-1] + b"!")  # a new size, so a new ETag even within the same mtime tick
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.content == MODEL_BYTES[::-1] + b"!"

@@ -78,7 +78,15 @@ export interface CacheInfo {
 export interface ModelHandle {
   readonly manifest: Manifest;
   readonly backend: BackendInfo;
-  readonly loadTimings: { loadMs: number; warmupMs: number };
+  /**
+   * Inside the worker: loadMs from the request to ready; `at`: when each step ended, in ms after the
+   * request (they overlap): manifest fetched, runtime (onnxruntime-web imported and its WASM started),
+   * model (its bytes in hand: cache or download), session created.
+   */
+  readonly loadTimings: {
+    loadMs: number; warmupMs: number;
+    at: { manifest?: number; runtime?: number; model?: number; session?: number };
+  };
   readonly cache: CacheInfo;
   /** Of the last call: preprocessMs, inferenceMs, decodeMs (run(): prepareMs, inferenceMs). */
   lastTimings: Record<string, number> | null;

@@ -36,9 +36,13 @@ function checkInput(manifest) {
 
 async function handleInit(msg) {
   const t0 = performance.now();
+  // when each step of the load ended, in ms after it began (they overlap); bench/first_pose.py reports them
+  const at = {};
+  const mark = (step) => { at[step] = Math.round((performance.now() - t0) * 10) / 10; };
   const runtime = prepareRuntime(msg.options); // onnxruntime-web starts while the manifest and model download
-  runtime.catch(() => {}); // its error is thrown where it is awaited (createSession)
+  runtime.then(() => mark('runtime'), () => {}); // its error is thrown where it is awaited (createSession)
   const manifest = await fetchManifest(msg.packageUrl);
+  mark('manifest');
   const task = TASKS[manifest.task];
   if (!task) throw new ManifestError(`field 'task': '${manifest.task}' is not a task this runtime knows (${Object.keys(TASKS).join(', ')})`);
   // No pre-processing ('tensor', and 'features': a trained head on feature vectors): raw tensors, see handleRun.
@@ -47,7 +51,12 @@ async function handleInit(msg) {
   // The session is created while a cached file's sha256 is computed, or a downloaded one is cached; nothing
   // is returned before the digest matched (a bad entry: session released, entry evicted, file downloaded).
   const loading = useModelFile(msg.packageUrl, manifest.files[variant],
-    (buffer) => createSession(new Uint8Array(buffer), msg.options, runtime), {
+    async (buffer) => {
+      mark('model');
+      const made = await createSession(new Uint8Array(buffer), msg.options, runtime);
+      mark('session');
+      return made;
+    }, {
       onProgress: (p) => self.postMessage(protocol.progress(msg.id, p)),
       discard: (made) => made.session.release?.(),
     });
@@ -62,7 +71,7 @@ async function handleInit(msg) {
   };
   if (!input) { // tensors in, tensors out; no pre-processing
     state = { manifest, task, ort, session, backend, raw: true };
-    return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: performance.now() - t0, warmupMs: 0 }, cache);
+    return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: performance.now() - t0, warmupMs: 0, at }, cache);
   }
   const [, h, w] = input.shape;
   const main = inputOver(ort, input, pre, [h, w]);
@@ -75,7 +84,7 @@ async function handleInit(msg) {
   const sizes = new SizedInputs({ manifest, packageUrl: msg.packageUrl, variant, options: msg.options, runtime, input,
     main: { session, ...main } });
   state = { manifest, task, ort, session, backend, input, canvas, ctx, scratch: {}, sizes };
-  return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: t1 - t0, warmupMs: 0 }, cache);
+  return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: t1 - t0, warmupMs: 0, at }, cache);
 }
 
 /** An ImageBitmap's pixels (or those of its `roi` crop) as RGBA, copied once through a reused canvas. */

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -124,25 +126,51 @@ def safe_file(root: Path, rel: str) -> Path:
     return resolved
 
 
-def file_response(path: Path, cache: str = "no-cache") -> FileResponse:
+def _not_modified(response: Response, request: Request) -> bool:
+    """Whether ``request`` already holds ``response``'s file: its If-None-Match names the ETag, or (without
+    one) its If-Modified-Since is no older than the file (RFC 9110 §13.1)."""
+    if match := request.headers.get("if-none-match"):
+        tags = [t.strip().removeprefix("W/") for t in match.split(",")]
+        return "*" in tags or response.headers["etag"] in tags
+    since, modified = request.headers.get("if-modified-since"), response.headers.get("last-modified")
+    if since and modified:
+        a, b = _http_date(since), _http_date(modified)
+        return a is not None and b is not None and a >= b
+    return False
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def file_response(path: Path, request: Request, cache: str = "no-cache") -> Response:
+    """The file, or 304 Not Modified where the browser's copy is current: files served ``no-cache`` are
+    revalidated on every use, which then costs a round trip, not the bytes (onnxruntime-web's 14 MB .wasm)."""
     media_type = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": cache})
+    response = FileResponse(path, media_type=media_type, headers={"Cache-Control": cache}, stat_result=path.stat())
+    if request.method in ("GET", "HEAD") and _not_modified(response, request):
+        kept = ("cache-control", "etag", "last-modified", "vary")
+        return Response(status_code=304, headers={k: v for k, v in response.headers.items() if k in kept})
+    return response
 
 
 def _mount_static(app: FastAPI, prefix: str, root: Path | Callable[[], Path | None],
                   bundles: Bundles | None = None) -> None:
     """Files under ``root``; a callable root is looked up per request (None: not installed yet, 404).
     ``bundles``: a URL with an up-to-date build (web/dist, see bundles.py) is answered with its bundle."""
-    async def static(rel: str) -> FileResponse:
+    async def static(rel: str, request: Request) -> Response:
         if rel == "" or rel.endswith("/"):
             rel += "index.html"
         built = bundles.lookup(f"{prefix}/{rel}") if bundles is not None else None
         if built is not None:
-            return file_response(built)
+            return file_response(built, request)
         folder = root() if callable(root) else root
         if folder is None:
             raise HTTPException(404, f"{prefix}/ is not installed yet: `edgeward bench` fetches it")
-        return file_response(safe_file(folder, rel))
+        return file_response(safe_file(folder, rel), request)
 
     app.add_api_route(f"{prefix}/{{rel:path}}", static, methods=["GET", "HEAD"], include_in_schema=False)
 
@@ -180,10 +208,10 @@ def create_app(settings: Settings | None = None, bundled: bool = True) -> FastAP
         return Response(status_code=204)
 
     @app.get("/apps/{name}", include_in_schema=False)
-    async def app_without_slash(name: str) -> Response:
+    async def app_without_slash(name: str, request: Request) -> Response:
         if _SEGMENT.match(name) and (apps / name).is_dir():
             return RedirectResponse(f"/apps/{name}/")
-        return file_response(safe_file(apps, name))
+        return file_response(safe_file(apps, name), request)
 
     @app.get("/models/index.json")
     async def models_index() -> JSONResponse:
@@ -195,7 +223,7 @@ def create_app(settings: Settings | None = None, bundled: bool = True) -> FastAP
         return JSONResponse({"packages": items}, headers={"Cache-Control": "no-cache"})
 
     @app.api_route("/models/{name}/{version}/{file}", methods=["GET", "HEAD"], include_in_schema=False)
-    async def model_file(name: str, version: str, file: str) -> FileResponse:
+    async def model_file(name: str, version: str, file: str, request: Request) -> Response:
         if not _NAME.match(name) or not (version == "latest" or _VERSION.match(version)):
             raise _not_found(f"package {name}@{version}")
         try:
@@ -207,7 +235,7 @@ def create_app(settings: Settings | None = None, bundled: bool = True) -> FastAP
             if file not in listed:
                 raise _not_found(f"{name}@{version}/{file}")
         # Revalidated (ETag) every time: a rebuilt package must never be shadowed by a stale copy.
-        return file_response(safe_file(folder, file))
+        return file_response(safe_file(folder, file), request)
 
     app.include_router(registry_router(settings))
     app.include_router(federated_router(settings))
@@ -222,7 +250,7 @@ def create_app(settings: Settings | None = None, bundled: bool = True) -> FastAP
         _mount_static(app, prefix, partial(_tfjs_dist, settings, package))
 
     @app.api_route("/tfjs-models/{name}/{version}/{file}", methods=["GET", "HEAD"], include_in_schema=False)
-    async def tfjs_model_file(name: str, version: str, file: str) -> FileResponse:
+    async def tfjs_model_file(name: str, version: str, file: str, request: Request) -> Response:
         """The original TF.js model (model.json + shards) a store package was converted from (bench only)."""
         from edgeward.bench.tfjs_source import installed_model_json, model_files
 
@@ -235,7 +263,7 @@ def create_app(settings: Settings | None = None, bundled: bool = True) -> FastAP
         model_json = installed_model_json(manifest, settings.npm_dir)
         if model_json is None or file not in model_files(model_json):
             raise _not_found(f"TF.js model file {name}@{version}/{file}")
-        return file_response(safe_file(model_json.parent, file))
+        return file_response(safe_file(model_json.parent, file), request)
 
     return app
 

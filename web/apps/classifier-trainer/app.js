@@ -242,4 +242,4 @@ window.addEventListener('pagehide', () => { session.recording = null; });
 
 refreshClasses();
 // registered once the first model is loaded (setUpOffline says why)
-setUpOffline(state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'classifier-trainer', after: demo.start() });
+setUpOffline(state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'classifier-trainer', after: demo.quietAfter(demo.start()) });

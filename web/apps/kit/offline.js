@@ -63,9 +63,10 @@ export const manifestUrl = (modelUrl) => new URL('manifest.json', new URL(modelU
  * Register the app's service workers and have them keep the package at `modelUrl` (its manifest), the
  * model index and `keep` (more URLs). Sets state.offlineReady, or state.offlineError (the app works on,
  * online only); resolves the registration (null when off or unavailable).
- * `after`: register once this settles (the first model load, DemoController.start()): a first install
- * downloads the whole app, the runtime and onnxruntime-web's 14 MB WASM, which slowed that load by a
- * third (bench/first_pose.py, cold); after it, most of those come from the HTTP cache (revalidated).
+ * `after`: register once this settles (DemoController.quietAfter: the first model load, then the first
+ * result or 2 s): a first install stores the whole app, the runtime and onnxruntime-web's 14 MB WASM,
+ * which slowed the first load by a third, and then the first estimate (bench/first_pose.py, cold); after
+ * them, those come from the HTTP cache (revalidated: 304, not the bytes again).
  * @param {{offlineReady: boolean, offlineError: string | null}} state
  * @param {{modelUrl: string, keep?: string[], tag: string, after?: Promise<unknown>}} options  tag: the app,
  *   in console warnings

@@ -144,4 +144,4 @@ $('clear-cache').addEventListener('click', async () => {
   await showCachedModels();
 });
 // once the first model is loaded (setUpOffline says why): the app, its manifest and the model index kept offline
-offline = setUpOffline(demo.state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'playground', after: demo.start() });
+offline = setUpOffline(demo.state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'playground', after: demo.quietAfter(demo.start()) });

@@ -290,4 +290,4 @@ window.addEventListener('pagehide', () => { session.recording = null; });
 
 refreshPoses();
 const offline = setUpOffline(state, { modelUrl: demo.requested ?? DEFAULT_MODEL, keep: [EXAMPLES_URL], tag: 'pose-trainer',
-  after: demo.start() }); // once the first model is loaded (setUpOffline says why)
+  after: demo.quietAfter(demo.start()) }); // once the first model is loaded (setUpOffline says why)

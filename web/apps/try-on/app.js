@@ -134,4 +134,4 @@ $('stop').addEventListener('click', () => {
 });
 $('file').addEventListener('change', () => { $('download').disabled = true; });
 // registered once the first model is loaded (setUpOffline says why)
-setUpOffline(demo.state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'try-on', after: demo.start() });
+setUpOffline(demo.state, { modelUrl: demo.requested ?? DEFAULT_MODEL, tag: 'try-on', after: demo.quietAfter(demo.start()) });
