@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from edgeward.bench.camera import bench_clip
+from edgeward.bench.camera import bench_clip, sample_images
 from edgeward.bench.harness import SCHEMA, run_bench
 from edgeward.bench.live import LiveOptions, keypoint_error, posenet_multiplier, throughput_ratios
-from edgeward.bench.report import markdown, write_report
+from edgeward.bench.report import live_markdown, markdown, write_report
 from edgeward.errors import EdgewardError
 from edgeward.package.manifest import MANIFEST_FILE, pick_variant, read_manifest
 from edgeward.server.app import BENCH_CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY
@@ -88,7 +89,8 @@ def test_report_is_well_formed(report: dict[str, Any], tmp_path: Path, posenet_d
 
 def test_live_video_section_is_well_formed(report: dict[str, Any]) -> None:
     live = report["live"]
-    assert live["options"] == {"frames": 4, "long_task_frames": 2, "min_seconds": 0, "warmup": 1}
+    assert live["options"] == {"frames": 4, "long_task_frames": 2, "min_seconds": 0, "warmup": 1, "camera_fps": 30}
+    assert live["camera"]["frameRate"] == 30  # what Chromium says the fake webcam gives
     assert "single pose" in live["mode"] and live["camera"]["width"] > 0 and live["camera"]["height"] > 0
     n = max(2, report["machine"]["hardware_concurrency"])
     assert [c["id"] for c in live["configs"]] == [i.replace("wasm-2", f"wasm-{n}") for i in LIVE_IDS]
@@ -185,6 +187,8 @@ def test_live_helpers() -> None:
     assert throughput_ratios(configs[:1]) == []
     with pytest.raises(EdgewardError, match="--video-frames"):
         LiveOptions(frames=0).check()
+    with pytest.raises(EdgewardError, match="--camera-fps must be 1 to 240, not 0"):
+        LiveOptions(camera_fps=0).check()
 
 
 def test_posenet_graph_is_mobilenet_075(posenet_json: Path) -> None:
@@ -198,6 +202,24 @@ def test_bench_clip_is_a_y4m_video(tmp_path: Path) -> None:
     assert len(data) == data.index(b"\n") + 1 + 6 * (len(b"FRAME\n") + 64 * 48 * 3 // 2)
 
 
+@pytest.mark.parametrize(("fps", "frames_per_photo"), [(30, 10), (60, 20), (2, 1)])
+def test_the_clip_shows_each_photo_a_third_of_a_second_at_any_frame_rate(tmp_path: Path, fps: int,
+                                                                          frames_per_photo: int) -> None:
+    data = bench_clip(tmp_path / "camera.y4m", width=16, height=16, fps=fps).read_bytes()
+    assert data.startswith(f"YUV4MPEG2 W16 H16 F{fps}:1 ".encode())
+    assert data.count(b"FRAME\n") == frames_per_photo * len(sample_images())
+
+
 def test_markdown_without_live_or_browser_has_no_live_section(posenet_dir: Path) -> None:
     report = run_bench(str(posenet_dir), runs=1, warmup=0, browser=False, live=TINY_LIVE)
     assert report["live"] is None and "## Live video" not in markdown(report)
+
+
+def test_a_loop_that_keeps_up_with_the_camera_is_called_capped(report: dict[str, Any]) -> None:
+    live = copy.deepcopy(report["live"])
+    fastest = max((c for c in live["configs"] if c["status"] == "ok"), key=lambda c: c["poses_per_second"])
+    live["camera"] = {**live["camera"], "frameRate": fastest["poses_per_second"]}
+    text = "\n".join(live_markdown(live))
+    assert f"**Capped by the camera**: {fastest['label']} ({fastest['poses_per_second']:.2f} poses/s)" in text
+    live["camera"]["frameRate"] = 1000
+    assert "Capped by the camera" not in "\n".join(live_markdown(live))

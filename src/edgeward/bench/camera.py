@@ -60,9 +60,10 @@ def sample_images() -> list[np.ndarray]:
     return [astronaut, people, np.fliplr(astronaut)]
 
 
-def bench_clip(path: Path, width: int = 640, height: int = 480, fps: int = 30, repeat: int = 10) -> Path:
-    """The bench's camera: 640×480 at 30 fps (faster than the models, so frames must be dropped)."""
-    return write_y4m(path, sample_images(), width, height, fps, repeat)
+def bench_clip(path: Path, width: int = 640, height: int = 480, fps: int = 30, repeat: int | None = None) -> Path:
+    """The bench's camera: 640×480 at 30 fps (faster than the models, so frames must be dropped); each photo
+    for a third of a second (``repeat`` frames: fps / 3) at any frame rate, so the scene changes as often."""
+    return write_y4m(path, sample_images(), width, height, fps, max(1, round(fps / 3)) if repeat is None else repeat)
 
 
 def i420_to_rgb(data: bytes, width: int, height: int) -> np.ndarray:

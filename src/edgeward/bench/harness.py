@@ -181,7 +181,8 @@ def browser_configs(model: TaskHandle, image: Path, runs: int, warmup: int, prog
     errors: list[str] = []
     args = ["--enable-unsafe-webgpu", "--enable-precise-memory-info"]
     with tempfile.TemporaryDirectory(prefix="edgeward-bench-") as tmp, serve_in_thread() as base, \
-            chromium_context(extra_args=[*args, *fake_camera_args(bench_clip(Path(tmp) / "camera.y4m"))]
+            chromium_context(extra_args=[*args, *fake_camera_args(bench_clip(Path(tmp) / "camera.y4m",
+                                                                             fps=live.camera_fps))]
                              if live else args) as context:
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))

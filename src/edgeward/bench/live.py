@@ -52,12 +52,16 @@ class LiveOptions:
     """The loop also runs at least this long (throughput over a short run is noise)."""
     warmup: int = 10
     """Untimed estimates on video frames before the loop (after the first)."""
+    camera_fps: int = 30
+    """The fake webcam's frame rate: 30, as most webcams; a loop that keeps up with it is capped at that."""
 
     def check(self) -> None:
         if self.frames < 1 or self.long_task_frames < 1 or self.min_seconds < 0 or self.warmup < 0:
             raise OptionError(f"live video: --video-frames ({self.frames}) and --long-task-frames "
                                 f"({self.long_task_frames}) must be at least 1, --video-seconds ({self.min_seconds}) "
                                 f"and the warm-up ({self.warmup}) at least 0")
+        if not 1 <= self.camera_fps <= 240:
+            raise OptionError(f"live video: --camera-fps must be 1 to 240, not {self.camera_fps}")
 
 
 def _race(ms: float) -> str:

@@ -123,6 +123,13 @@ def live_markdown(live: dict[str, Any]) -> list[str]:
         lines += ratio_lines("Live throughput Edgeward / TF.js pipeline", ratios)
     else:
         lines.append("**Live throughput Edgeward / TF.js pipeline**: not measured (no TF.js pipeline result).")
+    fps = cam.get("frameRate")
+    capped = [c for c in live["configs"] if fps and c["status"] == "ok" and c["poses_per_second"] >= 0.95 * fps]
+    if capped:  # a loop that keeps up with the camera measures the camera
+        lines += ["", "**Capped by the camera**: " + ", ".join(
+            f"{c['label']} ({c['poses_per_second']:.2f} poses/s)" for c in capped) + f" kept up with the "
+            f"{fps:g} fps camera, so its throughput is the camera's, and its ratio a floor; `--camera-fps` "
+            "with a higher rate shows how far it goes."]
     for c in live["configs"]:
         if c["status"] == "ok" and c.get("worker_timings_ms"):
             parts = ", ".join(f"{k.removesuffix('Ms')} {v:.1f} ms" for k, v in c["worker_timings_ms"].items())

@@ -34,6 +34,8 @@ def bench(
                                                        "first this many estimates")] = 300,
     video_seconds: Annotated[float, typer.Option(help="Live video: run each configuration at least this "
                                                       "long")] = 10.0,
+    camera_fps: Annotated[int, typer.Option(help="Live video: the fake webcam's frame rate (a loop that keeps "
+                                                 "up is capped at it)")] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report (bench.json) instead of markdown")
                        ] = False,
 ) -> None:
@@ -44,7 +46,7 @@ def bench(
     from edgeward.bench.report import markdown, write_report
 
     live_options = LiveOptions(frames=video_frames, long_task_frames=long_task_frames,
-                               min_seconds=video_seconds) if live else None
+                               min_seconds=video_seconds, camera_fps=camera_fps) if live else None
     with err.status(f"benchmarking {package}") as status:
         def progress(message: str) -> None:
             if message.startswith("✓"):  # a finished configuration: keep it on screen
