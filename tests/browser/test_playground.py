@@ -88,6 +88,12 @@ def test_image_file_gives_a_pose(browser_page: Callable[..., OpenedPage], astron
     nose = poses[0]["keypoints"][0]
     assert nose["name"] == "nose" and nose["score"] > 0.9
     assert opened.errors == []
+    # where the load's time went (bench/first_pose.py reports it): each step's end, in ms after the request
+    timings = opened.page.evaluate("window.playground.loadTimings")
+    at = timings["at"]
+    assert set(at) == {"manifest", "runtime", "model", "session"}, timings
+    assert 0 < at["manifest"] <= at["model"] <= at["session"] <= timings["loadMs"], timings
+    assert 0 < at["runtime"] <= at["session"], timings  # the session needs onnxruntime-web started
 
 
 def test_model_picker_switches_to_movenet(browser_page: Callable[..., OpenedPage], fake_camera: Path) -> None:
