@@ -19,7 +19,7 @@ from onnx import TensorProto, helper, numpy_helper
 from edgeward.optimize.gate import GateSpec, judge
 from edgeward.optimize.quantize import Recipe, _static_qdq, quantize_int8, search_int8, variant_name
 from edgeward.optimize.refine import keep_float_inputs
-from edgeward.optimize.wasm_plan import MARGINS, plan_wasm, slow_convs
+from edgeward.optimize.wasm_plan import MARGINS, TIE, WasmPlan, choose, plan_wasm, slow_convs
 from edgeward.optimize.wasm_timing import by_class, conv_kinds, time_wasm, wasm_conv_ms
 
 RNG = np.random.default_rng(0)
@@ -135,6 +135,31 @@ def test_slow_convolutions_follow_the_timings() -> None:
     assert slow_convs(["a", "b", "c", "d"], times, margin=1.6) == ["a", "c", "d"]  # d is 1.5× faster, b 2×
 
 
+def test_near_ties_go_to_the_graph_that_keeps_more_fp32() -> None:
+    kept = {"margin 1": 14, "margin 1.25": 17, "margin 1.5": 19}
+    # the fastest, when nothing else is within TIE of it
+    assert choose({"fp32": 82.0, "int8": 95.1, "margin 1": 61.7, "margin 1.25": 58.3, "margin 1.5": 61.0}, kept) \
+        == "margin 1.25"
+    # within 3 %: the one keeping the most fp32, though a little slower
+    assert choose({"fp32": 82.0, "int8": 95.1, "margin 1": 58.0, "margin 1.25": 59.0, "margin 1.5": 59.7}, kept) \
+        == "margin 1.5"
+    assert choose({"fp32": 82.0, "int8": 58.0, "margin 1": 59.0}, {"margin 1": 14}) == "margin 1"  # int8 keeps none
+    assert choose({"fp32": 50.0, "int8": 58.0}, {}) == "int8"  # fp32 is never a choice, however fast
+    assert choose({"int8": 60.0, "margin 1": 60.0 * (1 + TIE) + 0.01}, {"margin 1": 3}) == "int8"  # just outside
+    on_equal_counts = choose({"int8": 70.0, "margin 1": 60.0, "margin 2": 59.5}, {"margin 1": 5, "margin 2": 5})
+    assert on_equal_counts == "margin 2"
+
+
+def test_the_plan_says_when_it_took_a_slower_graph_for_more_fp32() -> None:
+    plan = WasmPlan({}, candidates=[(1.0, ["a"]), (1.5, ["a", "b"])], keep_fp32=["a", "b"], chosen="margin 1.5",
+                    e2e_ms={"fp32": 80.0, "int8": 70.0, "margin 1": 58.0, "margin 1.5": 59.0})
+    assert plan.describe().endswith(
+        "2 convolutions kept fp32 (within 3% of the fastest, the one keeping the most fp32)")
+    plan = WasmPlan({}, candidates=[(1.0, ["a"])], keep_fp32=["a"], chosen="margin 1",
+                    e2e_ms={"fp32": 80.0, "int8": 70.0, "margin 1": 58.0})
+    assert plan.describe().endswith(": 1 convolutions kept fp32")
+
+
 def test_search_for_wasm_keeps_what_its_plan_keeps(block: tuple[Path, list[np.ndarray]], tmp_path: Path) -> None:
     """The search's starting fp32 set is the plan's, chosen by its own WASM measurements; those
     convolutions are float Convs in the model written (not re-quantized by onnxruntime)."""
@@ -163,8 +188,8 @@ def test_search_for_wasm_keeps_what_its_plan_keeps(block: tuple[Path, list[np.nd
     if plan.candidates:  # the fastest end to end wins: all int8, or one of the mixed graphs
         timed = {f"margin {m:g}": keep for m, keep in plan.candidates}
         assert set(plan.e2e_ms) == {"fp32", "int8", *timed}
-        best = min((k for k in plan.e2e_ms if k != "fp32"), key=plan.e2e_ms.__getitem__)
-        assert plan.keep_fp32 == ([] if best == "int8" else timed[best])
+        best = choose(plan.e2e_ms, {k: len(v) for k, v in timed.items()})
+        assert plan.chosen == best and plan.keep_fp32 == ([] if best == "int8" else timed[best])
     assert result.slow_in_int8 == plan.keep_fp32 and set(plan.keep_fp32) <= set(result.excluded)
     ops = _native_ops(out, tmp_path)
     for conv in CONVS:
