@@ -218,8 +218,13 @@ def test_markdown_without_live_or_browser_has_no_live_section(posenet_dir: Path)
 def test_a_loop_that_keeps_up_with_the_camera_is_called_capped(report: dict[str, Any]) -> None:
     live = copy.deepcopy(report["live"])
     fastest = max((c for c in live["configs"] if c["status"] == "ok"), key=lambda c: c["poses_per_second"])
-    live["camera"] = {**live["camera"], "frameRate": fastest["poses_per_second"]}
-    text = "\n".join(live_markdown(live))
-    assert f"**Capped by the camera**: {fastest['label']} ({fastest['poses_per_second']:.2f} poses/s)" in text
+    fps = fastest["poses_per_second"]
+    live["camera"] = {**live["camera"], "frameRate": fps}
+    (line,) = [x for x in live_markdown(live) if x.startswith("**Capped by the camera**: ")]
+    for c in live["configs"]:  # the rows at 95 % of the camera's rate or more, and only those
+        if c["status"] == "ok":
+            named = f"{c['label']} ({c['poses_per_second']:.2f} poses/s)" in line
+            assert named == (c["poses_per_second"] >= 0.95 * fps), (c["label"], c["poses_per_second"], line)
+    assert f"kept up with the {fps:g} fps camera" in line
     live["camera"]["frameRate"] = 1000
     assert "Capped by the camera" not in "\n".join(live_markdown(live))
