@@ -214,7 +214,7 @@ def test_the_glasses_sit_on_the_eyes_of_a_photo(app: App, photos: dict[str, tupl
     path, eyes = photos[name]
     app.estimate_file(path, mirrored)
     assert app.state("mirrored") is mirrored and app.state("drawn") == ["sunglasses"]
-    variant = page.inner_text("#model-info").rsplit("(", 1)[1].rstrip(")")
+    variant = app.state("backend")["variant"]
     right, left = _page_eyes(app, mirrored)
     near = 0.5 if variant == "fp32" else GATE_PX
     for mine, python in zip((right, left), (eyes.right, eyes.left), strict=True):

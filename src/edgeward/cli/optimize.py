@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from edgeward.cli.exit_codes import friendly
 from edgeward.cli.options import CalibrationMethod, QuantizeTarget, TuneFor
 from edgeward.cli.output import JsonFlag, emit, err, note
+
+if TYPE_CHECKING:
+    from edgeward.optimize.gate import GateSpec
 
 
 def _verified_variant(spec: str, variant: str) -> Path | None:
@@ -77,7 +80,7 @@ def quantize(
         _at_other_sizes(result.directory, variant, spec, as_json)
 
 
-def _at_other_sizes(directory: Path, variant: str, spec: Any, as_json: bool) -> None:
+def _at_other_sizes(directory: Path, variant: str, spec: GateSpec, as_json: bool) -> None:
     """The WASM variant at the package's other input sizes (its size files), where it lacks them: the ROI
     crops of ``track({roiInputSize: 'smallest'})`` run at those."""
     from edgeward.optimize.size_variants import add_size_variants

@@ -260,4 +260,3 @@ def wasm_gate(manifest: Manifest, model: Path, feeds: Sequence[dict[str, np.ndar
     got = time_wasm([model], feeds[0], threads=1, runs=0, warmup=0, outputs_for=list(feeds)).outputs[0]
     by_feed = {id(f): o for f, o in zip(feeds, got, strict=True)}
     return measure(manifest, feeds, reference, lambda f: by_feed[id(f)], spec)
-

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from starlette.staticfiles import NotModifiedResponse, StaticFiles
 
 from edgeward.errors import EdgewardError
 from edgeward.federated.api import federated_router
@@ -126,24 +125,9 @@ def safe_file(root: Path, rel: str) -> Path:
     return resolved
 
 
-def _not_modified(response: Response, request: Request) -> bool:
-    """Whether ``request`` already holds ``response``'s file: its If-None-Match names the ETag, or (without
-    one) its If-Modified-Since is no older than the file (RFC 9110 §13.1)."""
-    if match := request.headers.get("if-none-match"):
-        tags = [t.strip().removeprefix("W/") for t in match.split(",")]
-        return "*" in tags or response.headers["etag"] in tags
-    since, modified = request.headers.get("if-modified-since"), response.headers.get("last-modified")
-    if since and modified:
-        a, b = _http_date(since), _http_date(modified)
-        return a is not None and b is not None and a >= b
-    return False
-
-
-def _http_date(value: str) -> datetime | None:
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
+# Starlette's own conditional-request check (If-None-Match, else If-Modified-Since) and its 304 response;
+# the instance serves no directory, it only lends the method.
+_CONDITIONAL = StaticFiles(check_dir=False)
 
 
 def file_response(path: Path, request: Request, cache: str = "no-cache") -> Response:
@@ -151,9 +135,8 @@ def file_response(path: Path, request: Request, cache: str = "no-cache") -> Resp
     revalidated on every use, which then costs a round trip, not the bytes (onnxruntime-web's 14 MB .wasm)."""
     media_type = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
     response = FileResponse(path, media_type=media_type, headers={"Cache-Control": cache}, stat_result=path.stat())
-    if request.method in ("GET", "HEAD") and _not_modified(response, request):
-        kept = ("cache-control", "etag", "last-modified", "vary")
-        return Response(status_code=304, headers={k: v for k, v in response.headers.items() if k in kept})
+    if _CONDITIONAL.is_not_modified(response.headers, request.headers):
+        return NotModifiedResponse(response.headers)
     return response
 
 
