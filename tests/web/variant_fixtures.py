@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tests.web.write_fixtures import Context
 
 Fixture = dict[str, Any]
-BACKENDS = ("cpu", "wasm", "webgpu")
+BACKENDS = ("cpu", "wasm", "webgpu", "kernels")
 
 
 def file_sets(fp32: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -37,6 +37,9 @@ def file_sets(fp32: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "int8-wasm alone": {"int8-wasm": made_for("wasm")},
         "fp16 and int8, no fp32": {"int8": made_for(None), "fp16": made_for(None)},
         "fp32 and a size file": {"fp32": fp32, "fp32@257x257": fp32},
+        "int8-wasm and int8-kernels": {"fp32": fp32, "int8-wasm": made_for("wasm"),
+                                       "int8-kernels": made_for("kernels")},
+        "int8-kernels that failed its gate": {"fp32": fp32, "int8-kernels": made_for("kernels", passed=False)},
     }
 
 
@@ -49,7 +52,7 @@ def _variants(ctx: Context) -> Fixture:
         data["files"] = files
         manifest = parse_manifest(data, name)
         for backend in BACKENDS:
-            for wanted in (None, "fp32", "int8-wasm", "fp32@257x257", "fp32@bad"):
+            for wanted in (None, "fp32", "int8-wasm", "int8-kernels", "fp32@257x257", "fp32@bad"):
                 try:
                     expect: dict[str, str] = {"variant": pick_variant(manifest, backend, wanted)}
                 except ManifestError as err:

@@ -379,6 +379,7 @@ from tests.web import (  # noqa: E402, F401
     export_fixtures,
     federated_fixtures,
     image_fixtures,
+    kernels_fixtures,
     manifest_fuzz,
     resize_fixtures,
     size_fixtures,

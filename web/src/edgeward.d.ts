@@ -31,7 +31,7 @@ export interface Manifest {
 
 /** What the runtime takes as an image: <video>, <img>, <canvas>, ImageBitmap, VideoFrame, Blob / File... */
 export type ImageSource = ImageBitmapSource | VideoFrame;
-export type Variant = 'fp32' | 'fp16' | 'int8' | 'int8-wasm';
+export type Variant = 'fp32' | 'fp16' | 'int8' | 'int8-wasm' | 'int8-kernels';
 /** A model file for another input size: '<variant>@<H>x<W>', e.g. 'fp32@257x257'. */
 export type SizedVariant = `${Variant}@${number}x${number}`;
 /** A model input size: [height, width], or one number for a square. */
@@ -41,8 +41,10 @@ export interface LoadProgress { file: string; loaded: number; total: number; cac
 
 /** Options of createPoseDetector, createDetector, createClassifier, createFeatureClassifier, loadModel. */
 export interface LoadOptions {
-  /** Default: WebGPU when an adapter exists → WASM with threads (cross-origin isolated) → WASM. */
-  backend?: 'webgpu' | 'wasm';
+  /** Default: WebGPU when an adapter exists → WASM with threads (cross-origin isolated) → WASM. 'kernels':
+   *  Edgeward's own WASM kernels on the package's int8-kernels variant (one thread, relaxed SIMD); where they
+   *  cannot run, the default chain, with the reason in `backend.reason`. */
+  backend?: 'webgpu' | 'wasm' | 'kernels';
   /** WASM threads; default min(4, cores) when crossOriginIsolated, else 1. */
   numThreads?: number;
   /** Default: the variant the package made for the backend in use (its report's target, e.g. 'int8-wasm' on
@@ -66,7 +68,7 @@ export interface LoadOptions {
 /** Documented defaults of LoadOptions. */
 export declare const env: Readonly<Required<Pick<LoadOptions, 'persistStorage'>> & Omit<LoadOptions, 'persistStorage'>>;
 
-export interface BackendInfo { name: 'webgpu' | 'wasm'; threads: number; reason: string | null; variant: Variant }
+export interface BackendInfo { name: 'webgpu' | 'wasm' | 'kernels'; threads: number; reason: string | null; variant: Variant }
 export interface CacheInfo {
   from: 'network' | 'cache' | 'memory';
   stored: 'cache' | 'memory';

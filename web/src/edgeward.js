@@ -4,7 +4,7 @@
 //   const poses = await detector.estimatePoses(source, {maxPoses, scoreThreshold, nmsRadius, flipHorizontal});
 //   const tracker = detector.track(video, (poses, frame) => draw(poses), {roi: true});  // video; tracker.stop()
 //   (createDetector and createClassifier handles have the same track(), with their own options)
-//   detector.backend   // {name: 'wasm' | 'webgpu', threads, reason, variant}
+//   detector.backend   // {name: 'wasm' | 'webgpu' | 'kernels', threads, reason, variant}
 //   detector.manifest  // the validated manifest
 //   detector.dispose();
 //

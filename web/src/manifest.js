@@ -30,7 +30,7 @@ export const MANIFEST_FILE = 'manifest.json';
  * @property {string} name
  * @property {string} version
  * @property {'pose' | 'detect' | 'classify' | 'tensor' | 'features'} task
- * @property {{[variant: string]: FileEntry}} files  keys 'fp32' | 'fp16' | 'int8' | 'int8-wasm' | 'head', and
+ * @property {{[variant: string]: FileEntry}} files  keys 'fp32' | 'fp16' | 'int8' | 'int8-wasm' | 'int8-kernels' | 'head', and
  *   size keys '<variant>@<H>x<W>' (that variant converted for an H×W input; sizes.js)
  * @property {TensorSpec[]} inputs
  * @property {TensorSpec[]} outputs

@@ -46,8 +46,11 @@ export class SizedInputs {
    * @param {any} init.input  manifest.inputs[0]
    * @param {{session: any, pre: Preprocessor, inputTensor: any, intInput: Int32Array | null}} init.main
    * @param {{loadModelFile?: Function, createSession?: Function}} [init.use]  (tests pass their own)
+   * @param {{ort: any} | null} [init.anySize]  the main session runs at any input size (Edgeward's kernels):
+   *   every size the package carries uses it, with its own input made with this `ort`'s Tensor
    */
-  constructor({ manifest, packageUrl, variant, options, runtime, input, main, use = {} }) {
+  constructor({ manifest, packageUrl, variant, options, runtime, input, main, use = {}, anySize = null }) {
+    this.anySize = anySize;
     this.manifest = manifest;
     this.packageUrl = packageUrl;
     this.variant = variant;
@@ -83,6 +86,10 @@ export class SizedInputs {
 
   /** @returns {Promise<SizedInput>} */
   async make(size) {
+    if (this.anySize) {
+      const made = makeInput(this.anySize.ort, this.input, this.manifest.preprocess, size);
+      return { size, key: this.variant, session: this.main.session, ...made };
+    }
     const { key, entry } = fileForSize(this.manifest, this.variant, size);
     const file = await this.use.loadModelFile(this.packageUrl, entry);
     const { ort, session } = await this.use.createSession(new Uint8Array(file.buffer), this.options, this.runtime);
@@ -100,7 +107,7 @@ export class SizedInputs {
     this.made.clear();
     for (const p of made) {
       const sized = await p.catch(() => null);
-      if (sized && sized !== this.main) await sized.session.release?.();
+      if (sized && sized !== this.main && sized.session !== this.main.session) await sized.session.release?.();
     }
   }
 }

@@ -7,7 +7,7 @@ import { probeWebGPU } from './backends.js';
 import { ManifestError } from './errors.js';
 
 /** The files that are the whole model, in the order a runtime falls back on (manifest.py: MODEL_VARIANTS). */
-export const VARIANTS = ['fp32', 'fp16', 'int8', 'int8-wasm'];
+export const VARIANTS = ['fp32', 'fp16', 'int8', 'int8-wasm', 'int8-kernels'];
 
 const has = (files, name) => Object.prototype.hasOwnProperty.call(files, name);
 

@@ -15,9 +15,9 @@ const EVENTS = new Set([MSG.PROGRESS, MSG.EPOCH]);
 /**
  * Options of createPoseDetector, createDetector, createClassifier and loadModel (defaults: `env`).
  * @typedef {object} LoadOptions
- * @property {'webgpu' | 'wasm'} [backend]  default: WebGPU → WASM threads → WASM
+ * @property {'webgpu' | 'wasm' | 'kernels'} [backend]  default: WebGPU → WASM threads → WASM; 'kernels': Edgeward's own (int8-kernels)
  * @property {number} [numThreads]  WASM threads
- * @property {'fp32' | 'fp16' | 'int8' | 'int8-wasm'} [variant]  default: the one made for the backend in use
+ * @property {'fp32' | 'fp16' | 'int8' | 'int8-wasm' | 'int8-kernels'} [variant]  default: the one made for the backend in use
  *   (its report's target), else the first the package has (web/src/variants.js)
  * @property {string | URL} [wasmPaths]  where onnxruntime-web's files are: a folder URL (absolute or relative
  *   to the page), or 'bundled' (import the onnxruntime-web peer dependency through the app's bundler);
@@ -35,9 +35,9 @@ const EVENTS = new Set([MSG.PROGRESS, MSG.EPOCH]);
 
 /** Documented defaults for createPoseDetector options. */
 export const env = Object.freeze({
-  backend: undefined, // 'webgpu' | 'wasm'; undefined = WebGPU → WASM threads → WASM
+  backend: undefined, // 'webgpu' | 'wasm' | 'kernels'; undefined = WebGPU → WASM threads → WASM
   numThreads: undefined, // undefined = min(4, hardwareConcurrency) when crossOriginIsolated, else 1
-  variant: undefined, // 'fp32' | 'fp16' | 'int8' | 'int8-wasm'; undefined = made for the backend, else the first
+  variant: undefined, // 'fp32' | 'fp16' | 'int8' | 'int8-wasm' | 'int8-kernels'; undefined = made for the backend, else the first
   wasmPaths: undefined, // undefined = '/vendor/onnxruntime-web/' on the page's origin; 'bundled'; a folder URL
   registry: undefined, // a registry URL: packageUrl is then 'NAME@RANGE' (resolvePackage)
   workerUrl: undefined, // undefined = the runtime's worker.js (startWorker)

@@ -2,6 +2,7 @@
 // pre-processes, runs and decodes every frame. The page only draws.
 
 import { createSession, prepareRuntime } from './backends.js';
+import { createKernelSession, KERNELS, kernelsFor } from './kernels/backend.js';
 import { useModelFile } from './cache.js';
 import { EdgewardError, ImageError, ManifestError, TaskError, WorkerError } from './errors.js';
 import { fetchManifest } from './manifest.js';
@@ -39,22 +40,41 @@ async function handleInit(msg) {
   // when each step of the load ended, in ms after it began (they overlap); bench/first_pose.py reports them
   const at = {};
   const mark = (step) => { at[step] = Math.round((performance.now() - t0) * 10) / 10; };
-  const runtime = prepareRuntime(msg.options); // onnxruntime-web starts while the manifest and model download
-  runtime.then(() => mark('runtime'), () => {}); // its error is thrown where it is awaited (createSession)
+  let options = msg.options;
+  const startRuntime = () => { // onnxruntime-web starts while the manifest and model download
+    const started = prepareRuntime(options);
+    started.then(() => mark('runtime'), () => {}); // its error is thrown where it is awaited (createSession)
+    return started;
+  };
+  // {backend: 'kernels'}: Edgeward's own kernels, onnxruntime-web only if they cannot run this package
+  let runtime = options.backend === KERNELS ? null : startRuntime();
   const manifest = await fetchManifest(msg.packageUrl);
   mark('manifest');
   const task = TASKS[manifest.task];
   if (!task) throw new ManifestError(`field 'task': '${manifest.task}' is not a task this runtime knows (${Object.keys(TASKS).join(', ')})`);
   // No pre-processing ('tensor', and 'features': a trained head on feature vectors): raw tensors, see handleRun.
   const input = task.decode && manifest.task !== 'features' ? checkInput(manifest) : null;
-  const variant = await chooseVariant(manifest, msg.options.variant, msg.options); // made for this backend, if any
+  let kernels = null;
+  let fallback = null; // why the kernels, asked for, do not run
+  if (!runtime) {
+    kernels = await kernelsFor(manifest, options);
+    if (!kernels.module) {
+      fallback = `backend 'kernels': ${kernels.reason}`;
+      kernels = null;
+      options = { ...options, backend: undefined };
+      runtime = startRuntime();
+    }
+  }
+  const variant = kernels ? kernels.variant : await chooseVariant(manifest, options.variant, options); // made for this backend, if any
   // The session is created while a cached file's sha256 is computed, or a downloaded one is cached; nothing
   // is returned before the digest matched (a bad entry: session released, entry evicted, file downloaded).
   const loading = useModelFile(msg.packageUrl, manifest.files[variant],
     async (buffer) => {
       mark('model');
-      const made = await createSession(new Uint8Array(buffer), msg.options, runtime);
+      const made = kernels ? await createKernelSession(kernels.module, buffer, manifest.files[variant].path)
+        : await createSession(new Uint8Array(buffer), options, runtime);
       mark('session');
+      if (fallback) made.backend = { ...made.backend, reason: [fallback, made.backend.reason].filter(Boolean).join('; ') };
       return made;
     }, {
       onProgress: (p) => self.postMessage(protocol.progress(msg.id, p)),
@@ -81,8 +101,8 @@ async function handleInit(msg) {
   const canvas = new OffscreenCanvas(1, 1);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   // the other input sizes the package carries, each made on the first frame that asks for it (inputSize)
-  const sizes = new SizedInputs({ manifest, packageUrl: msg.packageUrl, variant, options: msg.options, runtime, input,
-    main: { session, ...main } });
+  const sizes = new SizedInputs({ manifest, packageUrl: msg.packageUrl, variant, options, runtime, input,
+    main: { session, ...main }, anySize: kernels ? { ort } : null });
   state = { manifest, task, ort, session, backend, input, canvas, ctx, scratch: {}, sizes };
   return protocol.ready(msg.id, manifest, { ...backend, variant }, { loadMs: t1 - t0, warmupMs: 0, at }, cache);
 }

@@ -28,7 +28,9 @@ test('only a variant made for the backend, whose gate passed, is picked unasked'
   assert.equal(targetedVariant({ files: { fp32: {}, 'int8-wasm': made('wasm') } }, 'webgpu'), null);
   assert.equal(targetedVariant({ files: { fp32: {}, 'int8-wasm': made('wasm', false) } }, 'wasm'), null);
   assert.equal(targetedVariant({ files: { fp32: {}, head: made('wasm') } }, 'wasm'), null); // not a model file
-  assert.deepEqual(VARIANTS, ['fp32', 'fp16', 'int8', 'int8-wasm']);
+  assert.equal(targetedVariant({ files: { fp32: {}, 'int8-kernels': made('kernels') } }, 'kernels'), 'int8-kernels');
+  assert.equal(targetedVariant({ files: { fp32: {}, 'int8-kernels': made('kernels') } }, 'wasm'), null);
+  assert.deepEqual(VARIANTS, ['fp32', 'fp16', 'int8', 'int8-wasm', 'int8-kernels']);
 });
 
 test('the backend is only probed when the package has a variant made for one', async () => {

@@ -23,6 +23,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { buildKernels } from './kernels.mjs';
+
 const WEB = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(WEB, 'dist');
 const FOLDERS = { src: '/runtime/', apps: '/apps/' }; // web/<folder>/… is served at <url>…
@@ -93,6 +95,7 @@ async function bundle(file, url, out) {
   }
 }
 
+buildKernels(); // src/kernels/kernels.wasm, from kernels/kernels.ts (committed; the runtime's own file)
 const staging = `${DIST}.tmp-${process.pid}`;
 fs.rmSync(staging, { recursive: true, force: true });
 const bundles = [];

@@ -33,9 +33,10 @@ def _verified_variant(spec: str, variant: str) -> Path | None:
 def quantize(
     package: Annotated[str, typer.Argument(help="Package name, NAME@VERSION, or a package folder")],
     to: Annotated[QuantizeTarget, typer.Option("--to", help="Variant to make")] = QuantizeTarget.int8,
-    target: Annotated[TuneFor, typer.Option(help="Backend to tune int8 for: native onnxruntime (cpu), or "
+    target: Annotated[TuneFor, typer.Option(help="Backend to make int8 for: native onnxruntime (cpu), "
                                                  "onnxruntime-web's WASM kernels (wasm: written as 'int8-wasm', "
-                                                 "timed in Node)")] = TuneFor.cpu,
+                                                 "timed in Node), or Edgeward's own WASM kernels (kernels: "
+                                                 "written as 'int8-kernels', a .ewk file)")] = TuneFor.cpu,
     calibration: Annotated[Path | None, typer.Option(help="Folder of photos to calibrate on "
                                                           "(default: the zoo's real photos of people)")] = None,
     min_agreement: Annotated[float, typer.Option(help="Gate: least keypoint / top-1 agreement")] = 0.95,
@@ -46,9 +47,12 @@ def quantize(
 ) -> None:
     """Make an int8 (accuracy-gated, static QDQ) or fp16 variant and add it to the package.
 
-    --target wasm: tuned for onnxruntime-web's WASM kernels; written as 'int8-wasm' only if faster than fp32 there."""
+    --target wasm: tuned for onnxruntime-web's WASM kernels; written as 'int8-wasm' only if faster than fp32 there.
+    --target kernels: lowered for Edgeward's own WASM kernels (the browser's backend 'kernels'); written as
+    'int8-kernels' only if the gate passes at every input size the package carries."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from edgeward.kernels.variant import make_kernels_variant
     from edgeward.optimize.gate import GateSpec
     from edgeward.optimize.quantize import QuantizationError, quantize_package, variant_name
     from edgeward.optimize.report import summary_table
@@ -64,11 +68,14 @@ def quantize(
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
                   transient=True) as progress:
         task = progress.add_task(f"{package} → {variant}", total=1.0)
-        result = quantize_package(
-            package, to.value, calibration_dir=calibration, method=method.value,
-            target=target.value,
-            gate=spec,
-            progress=lambda d, f: progress.update(task, description=f"{package} → {variant}: {d}", completed=f))
+        def step(d: str, f: float) -> None:
+            progress.update(task, description=f"{package} → {variant}: {d}", completed=f)
+
+        if target.value == "kernels":
+            result = make_kernels_variant(package, calibration_dir=calibration, gate=spec, progress=step)
+        else:
+            result = quantize_package(package, to.value, calibration_dir=calibration, method=method.value,
+                                      target="wasm" if target == TuneFor.wasm else "cpu", gate=spec, progress=step)
     entry: Any = result.entry  # a FileEntry with its VariantReport
     data = {"package": result.name, "variant": variant, "path": result.directory / entry.path,
             "written": result.passed, "fp32_bytes": result.fp32_bytes, "file": entry}

@@ -17,6 +17,7 @@ class Variant(StrEnum):
     fp16 = "fp16"
     int8 = "int8"
     int8_wasm = "int8-wasm"
+    int8_kernels = "int8-kernels"
 
 
 class QuantizeTarget(StrEnum):
@@ -29,6 +30,7 @@ class TuneFor(StrEnum):
 
     cpu = "cpu"
     wasm = "wasm"
+    kernels = "kernels"
 
 
 class CalibrationMethod(StrEnum):

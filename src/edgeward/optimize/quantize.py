@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import onnx
@@ -30,6 +30,9 @@ from edgeward.optimize.calibration import ArrayReader
 from edgeward.optimize.gate import GateResult, GateSpec, measure
 from edgeward.optimize.wasm_plan import WasmPlan, plan_wasm, wasm_ms
 from edgeward.runtime.session import build_session, runner
+
+if TYPE_CHECKING:
+    from edgeward.package.manifest import Manifest
 
 Variant = Literal["int8", "fp16"]
 Target = Literal["cpu", "wasm"]
@@ -308,15 +311,18 @@ def gate_measurer(manifest: object, feeds: Sequence[dict[str, np.ndarray]], refe
 
 
 def _verdict(metrics: dict[str, float], result: QuantizeResult) -> str:
+    if result.gate_failures:
+        return "; ".join(result.gate_failures)
     gate = result.search.gate if result.search else None
     return gate.message if gate else "failed: " + ", ".join(f"{k}={v:g}" for k, v in metrics.items())
 
 
-def variant_name(to: Variant, target: Target = "cpu") -> str:
-    """The package ``files`` key a variant is written under: 'int8-wasm' for the WASM-tuned int8."""
-    if target == "wasm" and to != "int8":
-        raise QuantizationError(f"--target wasm makes an int8 variant; --to {to} has no WASM tuning")
-    return "int8-wasm" if target == "wasm" else to
+def variant_name(to: Variant, target: str = "cpu") -> str:
+    """The package ``files`` key a variant is written under: 'int8-wasm' for the WASM-tuned int8,
+    'int8-kernels' for Edgeward's own WASM kernels."""
+    if target in ("wasm", "kernels") and to != "int8":
+        raise QuantizationError(f"--target {target} makes an int8 variant; --to {to} has no such tuning")
+    return {"wasm": "int8-wasm", "kernels": "int8-kernels"}.get(target, to)
 
 
 @dataclass
@@ -332,6 +338,8 @@ class QuantizeResult:
     """NAME@VERSION of the package."""
     not_faster: str | None = None
     """Why a variant tuned for a backend was not written though its gate passed: no faster there than fp32."""
+    gate_failures: list[str] = field(default_factory=list)
+    """The gate's verdicts where it failed, each naming the input size (a variant judged at several sizes)."""
 
     @property
     def passed(self) -> bool:
@@ -351,6 +359,21 @@ class QuantizeResult:
         return text
 
 
+def image_package(spec: str | Path) -> tuple[Path, Manifest]:
+    """The folder and manifest of a package (a folder, or a spec in the local store) whose model takes images:
+    quantizing calibrates on photos."""
+    from edgeward.package.manifest import MANIFEST_FILE, read_manifest
+    from edgeward.package.store import package_dir
+
+    spec_path = Path(spec)
+    directory = spec_path if (spec_path / MANIFEST_FILE).is_file() else package_dir(str(spec))
+    manifest = read_manifest(directory / MANIFEST_FILE)
+    if manifest.preprocess is None:
+        raise QuantizationError(f"{manifest.name}: task '{manifest.task}' has no image pre-processing; "
+                                "quantize needs it to calibrate on photos")
+    return directory, manifest
+
+
 def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None = None,
                      gate: GateSpec | None = None, progress: Progress | None = None,
                      method: str = "MinMax", steps: Sequence[int] = (1, 2, 4, 6, 8, 12, 16),
@@ -368,17 +391,12 @@ def quantize_package(spec: str | Path, to: Variant, calibration_dir: Path | None
     from edgeward.optimize.calibration import calibration_inputs, photos_from_dir
     from edgeward.optimize.gate import noise_floor, reference_inputs
     from edgeward.optimize.timing import compare_ms
-    from edgeward.package.manifest import MANIFEST_FILE, FileEntry, VariantReport, read_manifest
-    from edgeward.package.store import file_entry, install_variant, package_dir, verify_file
+    from edgeward.package.manifest import FileEntry, VariantReport
+    from edgeward.package.store import file_entry, install_variant, verify_file
     from edgeward.zoo.photos import calibration_photos, heldout_photos
 
     step = progress or (lambda _d, _f: None)
-    spec_path = Path(spec)
-    directory = spec_path if (spec_path / MANIFEST_FILE).is_file() else package_dir(str(spec))
-    manifest = read_manifest(directory / MANIFEST_FILE)
-    if manifest.preprocess is None:
-        raise QuantizationError(f"{manifest.name}: task '{manifest.task}' has no image pre-processing; "
-                                "quantize needs it to calibrate on photos")
+    directory, manifest = image_package(spec)
     if to not in ("int8", "fp16"):
         raise QuantizationError(f"--to must be int8 or fp16, not '{to}'")
     name = variant_name(to, target)

@@ -60,10 +60,11 @@ class VariantReport(_Strict):
     native_ms: dict[str, float] = {}
     """Median ms per inference in native onnxruntime (CPU), same run: 'fp32' and the variant's name with
     default threads, and with a '_1thread' suffix on one thread."""
-    target: Literal["cpu", "wasm", "webgpu"] | None = None
+    target: Literal["cpu", "wasm", "webgpu", "kernels"] | None = None
     """The backend it was tuned for, by timing that backend's kernels: 'cpu' (native onnxruntime, the Python
-    runtime), 'wasm' (onnxruntime-web's WASM backend); null: none. A runtime picks, unless told otherwise, the
-    variant made for the backend it runs on (:func:`pick_variant`)."""
+    runtime), 'wasm' (onnxruntime-web's WASM backend), 'kernels' (Edgeward's own WASM kernels: a ``.ewk`` file,
+    edgeward.kernels); null: none. A runtime picks, unless told otherwise, the variant made for the backend it
+    runs on (:func:`pick_variant`)."""
     wasm_ms: dict[str, float] = {}
     """Median ms per inference in onnxruntime-web WASM (Node, the browser's .wasm), same run, interleaved:
     'fp32' and the variant's name, each with a '_1thread' / '_2threads' suffix."""
@@ -239,7 +240,7 @@ class Provenance(_Strict):
     """Non-image inputs the parity was measured on (importers: 'example', 'random-normal-1', ...)."""
 
 
-FILE_KEY_PATTERN = r"^(fp32|fp16|int8|int8-wasm)(@[1-9][0-9]{0,3}x[1-9][0-9]{0,3})?$|^head$"
+FILE_KEY_PATTERN = r"^(fp32|fp16|int8|int8-wasm|int8-kernels)(@[1-9][0-9]{0,3}x[1-9][0-9]{0,3})?$|^head$"
 """A ``files`` key: a variant (MODEL_VARIANTS), 'head', or a size key ``<variant>@<H>x<W>``: that variant of the
 same network converted for a [1, H, W, C] input (edgeward.package.sizes; the rules a pattern cannot say are
 in :func:`manifest_rule_errors`)."""
@@ -264,6 +265,7 @@ class Manifest(_Strict):
     files: Annotated[dict[FileKey, FileEntry], Field(json_schema_extra=_key_pattern_as_property_names)]
     """Model variants by name; 'head' is a trained classify package's head alone (input: features);
     'int8-wasm' is an int8 tuned for onnxruntime-web's WASM kernels (``edgeward quantize --target wasm``);
+    'int8-kernels' the net lowered for Edgeward's own WASM kernels (a ``.ewk`` file, ``--target kernels``);
     '<variant>@<H>x<W>' (e.g. 'fp32@257x257') that variant converted for an H×W input, every other field
     applying unchanged (output spatial dims follow the input; edgeward.package.sizes)."""
     inputs: Annotated[list[TensorSpec], Field(min_length=1)]
@@ -348,7 +350,7 @@ def manifest_rule_errors(m: dict[str, Any]) -> list[str]:
     return errors + size_key_errors(m)
 
 
-MODEL_VARIANTS = ("fp32", "fp16", "int8", "int8-wasm")
+MODEL_VARIANTS = ("fp32", "fp16", "int8", "int8-wasm", "int8-kernels")
 """The files that are the whole model, in the order a runtime falls back on (web/src/variants.js: VARIANTS)."""
 
 

@@ -105,8 +105,10 @@ def write_package(manifest: Manifest, files: dict[str, Path], root: Path | None 
 
 
 def model_file_name(key: str) -> str:
-    """The file name of a ``files`` key: ``model.int8.onnx``, ``model.fp32.257x257.onnx`` (a size key)."""
-    return f"model.{key.replace('@', '.')}.onnx"
+    """The file name of a ``files`` key: ``model.int8.onnx``, ``model.fp32.257x257.onnx`` (a size key),
+    ``model.int8-kernels.ewk`` (Edgeward's kernels, edgeward.kernels.plan)."""
+    suffix = ".ewk" if key.split("@")[0] == "int8-kernels" else ".onnx"
+    return f"model.{key.replace('@', '.')}{suffix}"
 
 
 def install_variant(directory: Path, variant: str, model: Path, report: VariantReport | None = None, *,

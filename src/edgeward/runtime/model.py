@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from edgeward.errors import ManifestError
+from edgeward.kernels.oracle import run as kernel_outputs
+from edgeward.kernels.plan import SUFFIX, read_plan
 from edgeward.package.manifest import MANIFEST_FILE, Manifest, pick_variant, read_manifest
 from edgeward.package.size_keys import split_size_key
 from edgeward.package.sizes import Size, file_for_size, own_size
@@ -35,8 +37,16 @@ class Model:
             raise ManifestError(f"{self.directory / MANIFEST_FILE}: field 'files' has no '{variant}' variant "
                                 f"(has: {', '.join(self.manifest.files)})")
         path = verify_file(self.directory, entry)  # integrity before use
-        self.session = build_session(path, threads)
-        self._run = runner(self.session)
+        self.kernels = path.suffix == SUFFIX
+        """An Edgeward kernels file (int8-kernels): run by their oracle, bit for bit as in the browser, at every
+        input size the package carries (one file serves them all)."""
+        if self.kernels:
+            plan = read_plan(path)
+            self.session = None
+            self._run = lambda feeds: kernel_outputs(plan, feeds[plan.input_name])
+        else:
+            self.session = build_session(path, threads)
+            self._run = runner(self.session)
         self._sized: dict[Size, Runner] = {}
         """Sessions on the package's other input sizes (edgeward.package.sizes), made on first use."""
 
@@ -57,6 +67,9 @@ class Model:
         if size is None or (size[0], size[1]) == own_size(self.manifest):
             return self._run
         key_size: Size = (int(size[0]), int(size[1]))
+        if self.kernels:
+            file_for_size(self.manifest, "fp32", key_size)  # the OptionError for a size the package lacks
+            return self._run
         if key_size not in self._sized:
             _, entry = file_for_size(self.manifest, self.variant, key_size)
             path = verify_file(self.directory, entry)  # integrity before use, as for the main file
