@@ -1,6 +1,6 @@
 """Cold and warm time to first pose in headless Chromium, on the offline-first playground.
 
-    .venv/bin/python bench/first_pose.py [--runs 3] [--image PATH]
+    .venv/bin/python bench/first_pose.py [--runs 3] [--image PATH] [--backend kernels]
 
 cold: a fresh browser profile (no HTTP cache, no service worker, no model cache), network on.
 warm: the same profile after that visit, with the context offline and the server stopped, page
@@ -10,6 +10,7 @@ first_estimate_ms (one photo in → poses out) and their sum, time_to_first_pose
 page_ms (navigation start → the worker took the load request: the page's and the worker's scripts) and,
 after that, when each of the worker's overlapping steps ended (worker_at_ms: manifest, runtime =
 onnxruntime-web imported and its WASM compiled and started, model = the file's bytes in hand, session).
+--backend kernels: the playground on Edgeward's own kernels (?backend=kernels; onnxruntime-web is not loaded).
 Prints JSON; timings on a shared 2-core machine are noisy, so the median of --runs fresh profiles is reported.
 """
 
@@ -44,13 +45,13 @@ def _first_pose(page: Any, image: Path) -> dict[str, Any]:
     return stats
 
 
-def one_run(playwright: Any, image: Path) -> dict[str, dict[str, Any]]:
+def one_run(playwright: Any, image: Path, backend: str | None = None) -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="edgeward-bench-") as profile, contextlib.ExitStack() as server:
         base = server.enter_context(serve_in_thread())
         context = launch_chromium(playwright, Path(profile))
         try:
             page = context.new_page()
-            page.goto(base + "/apps/playground/")
+            page.goto(base + "/apps/playground/" + (f"?backend={backend}" if backend else ""))
             cold = _first_pose(page, image)
             page.wait_for_function("() => window.playground.offlineReady || window.playground.offlineError")
             context.set_offline(True)
@@ -67,12 +68,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--image", type=Path, default=None, help="default: the bundled astronaut photo")
+    parser.add_argument("--backend", choices=["kernels"], default=None,
+                        help="the runtime's backend option (default: the runtime's own choice)")
     args = parser.parse_args()
     image = args.image or sample_path("astronaut.png")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        runs = [one_run(p, image) for _ in range(args.runs)]
+        runs = [one_run(p, image, args.backend) for _ in range(args.runs)]
     keys = ("ready_ms", "first_estimate_ms", "time_to_first_pose_ms")
     for r in runs:
         for phase in ("cold", "warm"):
@@ -81,7 +84,8 @@ def main() -> None:
         phase: {**{k: round(statistics.median(r[phase][k] for r in runs), 1) for k in keys},
                 "page_ms": round(statistics.median(r[phase]["page_ms"] for r in runs), 1),
                 "worker_at_ms": {step: round(statistics.median(r[phase]["worker"]["at"][step] for r in runs), 1)
-                                 for step in ("manifest", "runtime", "model", "session")},
+                                 for step in ("manifest", "runtime", "model", "session")
+                                 if all(step in r[phase]["worker"]["at"] for r in runs)},
                 "all_time_to_first_pose_ms": [round(r[phase]["time_to_first_pose_ms"], 1) for r in runs],
                 "worker_load_ms": round(statistics.median(r[phase]["worker"]["loadMs"] for r in runs), 1),
                 "worker_warmup_ms": round(statistics.median(r[phase]["worker"]["warmupMs"] for r in runs), 1),

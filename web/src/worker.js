@@ -58,7 +58,9 @@ async function handleInit(msg) {
   let fallback = null; // why the kernels, asked for, do not run
   if (!runtime) {
     kernels = await kernelsFor(manifest, options);
-    if (!kernels.module) {
+    if (kernels.module) {
+      mark('runtime'); // the kernels' WASM compiled (onnxruntime-web is not loaded)
+    } else {
       fallback = `backend 'kernels': ${kernels.reason}`;
       kernels = null;
       options = { ...options, backend: undefined };

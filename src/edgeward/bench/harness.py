@@ -204,6 +204,7 @@ def browser_configs(model: TaskHandle, image: Path, runs: int, warmup: int, prog
                                        {"backend": "wasm", "numThreads": threads, "variant": model.model.variant}])
             label = f"Chromium onnxruntime-web WASM, {threads} thread{'s' if threads > 1 else ''}"
             add(_from_browser(f"web-wasm-{threads}", label, rt, "wasm", threads, r))
+        add(_kernels_config(page, run_js, pkg_url, manifest, b64, runs, warmup, progress))
         progress("browser: WebGPU")
         gpu = page.evaluate("() => window.edgewardBench.webgpu()")
         adapter = gpu.get("adapter") or {}
@@ -249,6 +250,21 @@ def browser_configs(model: TaskHandle, image: Path, runs: int, warmup: int, prog
     return configs, info, section
 
 
+def _kernels_config(page: Any, run_js: str, pkg_url: str, manifest: Manifest, b64: str, runs: int, warmup: int,
+                    progress: Progress) -> dict[str, Any]:
+    """Edgeward's own WASM kernels (backend 'kernels', the package's int8-kernels variant, one thread)."""
+    label = "Chromium Edgeward kernels (int8-kernels), 1 thread"
+    rt = "Edgeward kernels"
+    if "int8-kernels" not in manifest.files:
+        return _config("web-kernels-1", label, rt, "kernels", 1, status="unavailable",
+                       reason="the package has no int8-kernels variant (edgeward quantize --target kernels)")
+    progress("browser: Edgeward kernels, 1 thread")
+    r = page.evaluate(run_js, [pkg_url, manifest.task, b64, runs, warmup, {"backend": "kernels"}])
+    if r.get("status") == "ok" and r.get("backend") != "kernels":
+        r = {"status": "unavailable", "reason": r.get("reason") or "fell back to onnxruntime-web"}
+    return _from_browser("web-kernels-1", label, rt, "kernels", 1, r)
+
+
 def _tfjs_equal_threads(context: Any, base: str, tfjs_url: str, shape: list[int], runs: int, warmup: int,
                         threads: int) -> dict[str, Any]:
     """TF.js raw inference with ``threads`` threads, in a page reporting twice as many cores (TF.js caps
@@ -275,8 +291,9 @@ def _tfjs_equal_threads(context: Any, base: str, tfjs_url: str, shape: list[int]
 
 def raw_ratios(configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Raw inference speed Edgeward / TF.js (TF.js p50 ÷ Edgeward p50: above 1, Edgeward is faster):
-    Edgeward with the most threads against TF.js as users get it, and each TF.js configuration against
-    the Edgeward WASM configuration with the same thread count."""
+    Edgeward with the most threads against TF.js as users get it, each TF.js configuration against
+    the Edgeward WASM configuration with the same thread count, and Edgeward's kernels (one thread) against
+    each TF.js configuration ('at equal threads' or 'TF.js with more threads')."""
     ok = {c["id"]: c for c in configs if c["status"] == "ok" and c.get("inference_ms")}
     web = {c["threads"]: c for cid, c in ok.items() if cid.startswith("web-wasm-")}
     out = []
@@ -292,6 +309,12 @@ def raw_ratios(configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         t = ok.get(tid)
         if t and t["threads"] in web:
             out.append(ratio(web[t["threads"]], t, "at equal threads"))
+    kernels = ok.get("web-kernels-1")  # Edgeward's own kernels (one thread) against each TF.js configuration
+    for tid in ("tfjs-wasm", "tfjs-wasm-equal"):
+        t = ok.get(tid)
+        if kernels and t:
+            out.append(ratio(kernels, t, "at equal threads" if t["threads"] == kernels["threads"]
+                             else "TF.js with more threads"))
     return out
 
 

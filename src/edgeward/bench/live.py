@@ -131,15 +131,17 @@ def _long_tasks(durations: list[float], frames: int) -> dict[str, Any]:
 
 
 def keypoint_error(keypoints: list[dict[str, Any]] | None, reference: list[dict[str, Any]] | None,
-                   min_score: float = 0.5) -> dict[str, Any] | None:
-    """Pixel distance to the reference keypoints (by index) over those the reference scores ≥ ``min_score``."""
+                   min_score: float = 0.5, radius_px: float = 8.0) -> dict[str, Any] | None:
+    """Pixel distance to the reference keypoints (by index) over those the reference scores ≥ ``min_score``, and
+    how many lie within ``radius_px`` (the accuracy gate's radius)."""
     if not keypoints or not reference:
         return None
     d = [float(np.hypot(k["x"] - r["x"], k["y"] - r["y"]))
          for k, r in zip(keypoints, reference, strict=False) if r["score"] >= min_score]
     if not d:
         return None
-    return {"mean_px": round(float(np.mean(d)), 2), "max_px": round(float(np.max(d)), 2), "keypoints": len(d)}
+    return {"mean_px": round(float(np.mean(d)), 2), "max_px": round(float(np.max(d)), 2), "keypoints": len(d),
+            "within_radius": sum(x <= radius_px for x in d)}
 
 
 def posenet_multiplier(model_json: Path) -> float | None:
@@ -207,6 +209,15 @@ def live_targets(manifest: Manifest, threads_n: int, tfjs_model_url: str | None,
         targets.append(LiveTarget(f"{plain.id}-roi-smallest", f"{plain.label}, ROI + smallest input "
                                   f"({smallest[0]}x{smallest[1]} on crops)", plain.runtime, plain.kind,
                                   {**plain.options, "roi": True, "roiInputSize": "smallest"}, threads_n))
+    if "int8-kernels" in manifest.files:  # Edgeward's own kernels: one thread, the next frame captured just in time
+        options = {"packageUrl": pkg_url, "backend": "kernels", "numThreads": 1, "inFlight": 2, "start": "just-in-time",
+                   "variant": None}
+        label = "Edgeward runtime, Edgeward kernels (int8-kernels), 1 thread"
+        targets.append(LiveTarget("live-edgeward-kernels-1", label, "Edgeward kernels", "edgeward", options, 1))
+        if smallest is not None:
+            targets.append(LiveTarget("live-edgeward-kernels-1-roi-smallest", f"{label}, ROI + smallest input "
+                                      f"({smallest[0]}x{smallest[1]} on crops)", "Edgeward kernels", "edgeward",
+                                      {**options, "roi": True, "roiInputSize": "smallest"}, 1))
     skipped: list[dict[str, Any]] = []
     label = "TF.js PoseNet pipeline (@tensorflow-models/posenet, WASM)"
     post = manifest.postprocess
@@ -324,16 +335,23 @@ def run_live_target(context: Any, base: str, target: LiveTarget, still: bytes,
 def throughput_ratios(configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Live poses per second of Edgeward over the TF.js pipeline's, from the same run: every Edgeward
     configuration over TF.js as users get it ('live-tfjs-posenet'), and the Edgeward configurations with
-    TF.js's thread count over TF.js at equal threads ('live-tfjs-posenet-equal', when it ran)."""
+    TF.js's thread count over TF.js at equal threads ('live-tfjs-posenet-equal', when it ran); those with fewer
+    threads (Edgeward's kernels, one thread) over it as 'TF.js with more threads'."""
     ratios = []
     for tid, versus in (("live-tfjs-posenet", "as users get it"), ("live-tfjs-posenet-equal", "at equal threads")):
         tfjs = next((c for c in configs if c["id"] == tid and c["status"] == "ok"), None)
         if tfjs is None or not tfjs["poses_per_second"]:
             continue
-        ratios += [{"edgeward": c["id"], "tfjs": tid, "versus": versus, "label": c["label"],
-                    "ratio": round(c["poses_per_second"] / tfjs["poses_per_second"], 2)}
-                   for c in configs if c["runtime"] != "TF.js" and c["status"] == "ok" and c["poses_per_second"]
-                   and (tid == "live-tfjs-posenet" or c.get("threads") == tfjs.get("threads"))]
+        for c in configs:
+            if c["runtime"] == "TF.js" or c["status"] != "ok" or not c["poses_per_second"]:
+                continue
+            against = versus
+            if tid == "live-tfjs-posenet-equal" and c.get("threads") != tfjs.get("threads"):
+                if (c.get("threads") or 0) >= (tfjs.get("threads") or 0):
+                    continue
+                against = "TF.js with more threads"
+            ratios.append({"edgeward": c["id"], "tfjs": tid, "versus": against, "label": c["label"],
+                           "ratio": round(c["poses_per_second"] / tfjs["poses_per_second"], 2)})
     return ratios
 
 

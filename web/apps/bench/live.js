@@ -4,7 +4,7 @@
 // other frames dropped); TF.js runs the usual app loop: on every video frame
 // (requestVideoFrameCallback) an estimate unless one is in flight. Both decode a single pose.
 //
-//   edgeward:      createPoseDetector(url, {backend: 'wasm', numThreads}).track(video, cb, {inFlight, start})
+//   edgeward:      createPoseDetector(url, {backend: 'wasm' | 'kernels', numThreads}).track(video, cb, {inFlight, start})
 //                  (and {roi: true, roiInputSize: 'smallest'}: each frame on a crop around the previous pose,
 //                  the crops at the smallest input size the package carries)
 //   tfjs-posenet:  @tensorflow-models/posenet on tfjs-backend-wasm, net.estimateSinglePose(video)
@@ -114,10 +114,10 @@ async function stillCanvas(bytes) {
   return canvas;
 }
 
-async function edgewardPipeline({ packageUrl, numThreads, variant, inFlight, start, roi = false, roiInputSize = null,
+async function edgewardPipeline({ packageUrl, numThreads, variant, backend = 'wasm', inFlight, start, roi = false, roiInputSize = null,
   stillBytes }) {
   const t0 = performance.now();
-  const detector = await edgeward.createPoseDetector(packageUrl, { backend: 'wasm', numThreads, variant: variant ?? undefined });
+  const detector = await edgeward.createPoseDetector(packageUrl, { backend, numThreads, variant: variant ?? undefined });
   const still = new Blob([new Uint8Array(stillBytes)]);
   if (roiInputSize) { // the crops' input size is made on its first frame: made here, before the timed loop
     const smallest = edgeward.inputSizes(detector.manifest).reduce((a, b) => (b[0] * b[1] < a[0] * a[1] ? b : a));

@@ -8,7 +8,8 @@
 //   - the modules its app and worker import: the demo kit (/apps/kit/…, with its stylesheet) and
 //     the runtime (/runtime/…), found by following the import statements (where the server has an
 //     up-to-date build, web/tools/build.mjs, app.js and worker.js are bundles: their chunks, then),
-//   - the onnxruntime-web files the CPU backend loads (/vendor/onnxruntime-web/…),
+//   - the onnxruntime-web files the CPU backend loads (/vendor/onnxruntime-web/…), and Edgeward's own
+//     kernels (/runtime/kernels/kernels.wasm),
 //   - package manifests (/models/NAME/VERSION/manifest.json) and the model index the model
 //     pickers read (/models/index.json).
 // kit/ort-sw.js (scope /vendor/onnxruntime-web/, shared by the apps) answers onnxruntime-web's pthread worker
@@ -48,6 +49,7 @@ const SHELL = ['./', 'style.css', '/apps/kit/kit.css', 'manifest.webmanifest', '
 // stored with every kit and runtime module they import (the page's app, the inference worker's script)
 const MODULE_ENTRIES = ['app.js', 'worker.js'];
 const RUNTIME_FILES = ['/runtime/manifest.schema.json', // fetched by manifest.js
+  '/runtime/kernels/kernels.wasm', // fetched by kernels/net.js (backend 'kernels')
   '/vendor/onnxruntime-web/ort.wasm.min.mjs', // imported by backends.js (CPU backend)
   '/vendor/onnxruntime-web/ort-wasm-simd-threaded.mjs', // imported by ort, and the pthread workers' script
   '/vendor/onnxruntime-web/ort-wasm-simd-threaded.wasm'];
