@@ -39,5 +39,5 @@ echo "==> PoseNet int8 (accuracy-gated; calibrated on real photos from @vladmand
 .venv/bin/edgeward quantize posenet --to fp16 --if-missing
 echo "==> PoseNet int8-wasm: int8 only where onnxruntime-web's WASM kernels run it faster (the browser runtime picks it on WASM)"
 .venv/bin/edgeward quantize posenet --to int8 --target wasm --if-missing
-echo "==> PoseNet int8-kernels: lowered for Edgeward's own WASM kernels (the browser's backend 'kernels')"
+echo "==> PoseNet int8-kernels: lowered for Edgeward's own WASM kernels (what the browser runtime runs unasked)"
 .venv/bin/edgeward quantize posenet --to int8 --target kernels --if-missing

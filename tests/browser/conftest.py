@@ -19,7 +19,20 @@ import pytest
 from edgeward.bench.camera import sample_images, write_y4m
 from edgeward.browser.chromium import launch_chromium
 from edgeward.browser.harness import HARNESS_PATH
+from edgeward.package.manifest import Manifest, pick_variant
 from edgeward.server.background import serve_in_thread
+
+
+def browser_variant(manifest: Manifest) -> str:
+    """The file the browser runtime runs unasked here (no WebGPU adapter): the variant made for Edgeward's kernels
+    (int8-kernels, its gate passed) where the package has one, else the one made for WASM (pick_variant)."""
+    made = pick_variant(manifest, "kernels")
+    return made if made == "int8-kernels" else pick_variant(manifest, "wasm")
+
+
+def browser_backend(manifest: Manifest) -> str:
+    """The backend that file runs on: 'kernels' for int8-kernels, else onnxruntime-web's 'wasm'."""
+    return "kernels" if browser_variant(manifest) == "int8-kernels" else "wasm"
 
 
 @dataclass

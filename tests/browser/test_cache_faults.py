@@ -34,11 +34,11 @@ from onnx import TensorProto, helper, numpy_helper
 
 from edgeward.browser.chromium import launch_chromium
 from edgeward.package.build import package_tensor_model
-from edgeward.package.manifest import MANIFEST_FILE, pick_variant, read_manifest
+from edgeward.package.manifest import MANIFEST_FILE, read_manifest
 from edgeward.server.app import create_app
 from edgeward.server.background import serve_in_thread
 from edgeward.settings import get_settings
-from tests.browser.conftest import OpenedPage, harness_page
+from tests.browser.conftest import OpenedPage, browser_variant, harness_page
 
 pytestmark = pytest.mark.browser
 
@@ -166,8 +166,8 @@ def served(posenet_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def _playground_file(manifest: Any) -> Any:
-    """The PoseNet file the playground runs on WASM, unasked: the one made for WASM where there is one."""
-    return manifest.files[pick_variant(manifest, "wasm")]
+    """The PoseNet file the playground runs unasked (tests/browser/conftest.py: browser_variant)."""
+    return manifest.files[browser_variant(manifest)]
 
 
 @pytest.fixture(scope="module")

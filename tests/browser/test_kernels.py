@@ -84,16 +84,18 @@ def test_a_small_net_reaching_every_edge_of_the_kernels_gives_the_oracles_output
         assert np.array_equal(got[name], want[name]), name
 
 
+@pytest.mark.parametrize("asked", [{"backend": "kernels"}, {}], ids=["asked", "unasked"])
 def test_the_kernels_backend_gives_pythons_poses_from_the_same_file(harness: OpenedPage, posenet_dir: Path,
-                                                                     astronaut: Path, camera: Path) -> None:
+                                                                     astronaut: Path, camera: Path,
+                                                                     asked: dict[str, str]) -> None:
+    """Asked for, or unasked (the package has int8-kernels, the browser no WebGPU adapter): the kernels run."""
     import edgeward
 
     py_model: TaskHandle = edgeward.load(str(posenet_dir), variant="int8-kernels")
     for photo, opts in ((astronaut, {"max_poses": 5, "score_threshold": 0.3}),
                         (camera, {"max_poses": 1, "score_threshold": 0.3, "flip_horizontal": True})):
         py = py_model.estimate_poses(photo, **opts)
-        js = run_in_page(harness.page, package_url("posenet"), photo.read_bytes(), js_pose_options(**opts),
-                         {"backend": "kernels"})
+        js = run_in_page(harness.page, package_url("posenet"), photo.read_bytes(), js_pose_options(**opts), asked)
         assert js["backend"] == {"name": "kernels", "threads": 1, "reason": None, "variant": "int8-kernels"}
         assert py and assert_same_poses(py, js["poses"]) >= 5
     assert not harness.errors
@@ -105,3 +107,7 @@ def test_asked_for_another_variant_the_kernels_backend_falls_back_and_says_why(h
                      {"backend": "kernels", "variant": "fp32"})
     assert js["backend"]["name"] in ("wasm", "webgpu") and js["backend"]["variant"] == "fp32"
     assert "backend 'kernels': variant 'fp32' was asked for" in js["backend"]["reason"]
+    # unasked for a backend, a variant asked for runs on onnxruntime-web with nothing to explain about the kernels
+    js = run_in_page(harness.page, package_url("posenet"), camera.read_bytes(), js_pose_options(max_poses=1),
+                     {"variant": "fp32"})
+    assert js["backend"]["name"] == "wasm" and "kernels" not in (js["backend"]["reason"] or "")

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from edgeward.browser.chromium import launch_chromium
+from edgeward.package.manifest import MANIFEST_FILE, read_manifest
 from edgeward.server.background import serve_in_thread
+from tests.browser.conftest import browser_backend, browser_variant
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +57,9 @@ def test_playground_works_offline_after_one_visit(playwright_instance: Any, pose
             assert first["from"] == "network" and first["stored"] == "cache", first
             progress = page.evaluate("window.playground.progress")
             assert progress and progress[-1]["loaded"] == progress[-1]["total"] > 1_000_000
-            assert all(p["file"].endswith(".onnx") for p in progress)
+            manifest = read_manifest(posenet_dir / MANIFEST_FILE)
+            model_file = manifest.files[browser_variant(manifest)].path  # unasked: the kernels' file where there is one
+            assert all(p["file"].endswith(model_file) for p in progress), (progress[-1], model_file)
             assert page.evaluate("navigator.serviceWorker.controller !== null")
 
             context.set_offline(True)
@@ -66,7 +70,7 @@ def test_playground_works_offline_after_one_visit(playwright_instance: Any, pose
             assert page.evaluate("crossOriginIsolated") is True  # headers came back from the SW cache
             warm = page.evaluate("window.playground.cache")
             assert warm["from"] == "cache", warm
-            assert page.evaluate("window.playground.backend.name") == "wasm"
+            assert page.evaluate("window.playground.backend.name") == browser_backend(manifest)
             page.set_input_files("#file", str(astronaut))
             page.wait_for_function("() => window.playground.framesDone >= 1", timeout=30_000)
             poses = page.evaluate("window.playground.lastPoses")

@@ -81,13 +81,15 @@ def test_browser_matches_python(harness: OpenedPage, posenet: TaskHandle, image:
 
 def test_the_variant_made_for_wasm_agrees_with_fp32_as_its_gate_promised(harness: OpenedPage, posenet: TaskHandle,
                                                                        astronaut: Path, camera: Path) -> None:
-    """Unasked, the browser runs the variant the package made for WASM (int8-wasm, from `edgeward quantize
-    --target wasm`, whose accuracy gate judged onnxruntime-web's own outputs; fp32 where there is none). Its
-    poses agree with Python's fp32 by that gate's rule: confident keypoints within 8 px, all but one."""
+    """On WASM, unasked for a variant, the browser runs the one the package made for WASM (int8-wasm, from
+    `edgeward quantize --target wasm`, whose accuracy gate judged onnxruntime-web's own outputs; fp32 where there
+    is none). Its poses agree with Python's fp32 by that gate's rule: confident keypoints within 8 px, all but
+    one. (With no backend asked, the kernels run where the package has them: tests/browser/test_kernels.py.)"""
     made = pick_variant(posenet.manifest, "wasm")
     for photo in (astronaut, camera):
         opts = {"max_poses": 1, "score_threshold": 0.3}
-        js = run_in_page(harness.page, package_url("posenet"), photo.read_bytes(), js_pose_options(**opts))
+        js = run_in_page(harness.page, package_url("posenet"), photo.read_bytes(), js_pose_options(**opts),
+                         {"backend": "wasm"})
         assert js["backend"]["variant"] == made
         py = posenet.estimate_poses(photo, **opts)
         assert py and len(js["poses"]) == 1

@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 from edgeward.browser.chromium import fake_camera_args
+from edgeward.package.manifest import MANIFEST_FILE, read_manifest
 from edgeward.zoo import build
-from tests.browser.conftest import OpenedPage
+from tests.browser.conftest import OpenedPage, browser_backend, browser_variant
 
 pytestmark = pytest.mark.browser
 
@@ -20,15 +21,20 @@ CENTRE_ALPHA = """() => { const c = document.getElementById('overlay');
     return c.getContext('2d').getImageData(c.width >> 1, c.height >> 1, 1, 1).data[3]; }"""
 
 
-def test_webcam_produces_poses_continuously(browser_page: Callable[..., OpenedPage], fake_camera: Path) -> None:
+def test_webcam_produces_poses_continuously(browser_page: Callable[..., OpenedPage], fake_camera: Path,
+                                            posenet_dir: Path) -> None:
     opened = browser_page(extra_args=fake_camera_args(fake_camera))
     page = opened.page
     assert page.evaluate("document.body.dataset.status") == "ready", opened.errors
     assert page.evaluate("crossOriginIsolated") is True
     backend = page.evaluate("window.playground.backend")
-    assert backend["name"] == "wasm"
-    assert backend["threads"] >= 2 or page.evaluate("navigator.hardwareConcurrency") < 2
-    assert "wasm" in page.inner_text("#backend")
+    manifest = read_manifest(posenet_dir / MANIFEST_FILE)
+    assert (backend["name"], backend["variant"]) == (browser_backend(manifest), browser_variant(manifest))
+    if backend["name"] == "wasm":  # onnxruntime-web: every core; Edgeward's kernels: one thread
+        assert backend["threads"] >= 2 or page.evaluate("navigator.hardwareConcurrency") < 2
+    else:
+        assert backend["threads"] == 1 and backend["reason"] is None
+    assert page.inner_text("#backend").startswith(backend["name"])
 
     page.click("#webcam")
     page.wait_for_function("() => window.playground.framesDone >= 1", timeout=30_000)

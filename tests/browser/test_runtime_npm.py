@@ -19,11 +19,12 @@ from fastapi.staticfiles import StaticFiles
 
 import edgeward
 from edgeward.browser.chromium import launch_chromium
-from edgeward.package.manifest import MANIFEST_FILE, pick_variant, read_manifest
+from edgeward.package.manifest import MANIFEST_FILE, read_manifest
 from edgeward.registry.client import RegistryClient
 from edgeward.server.app import create_app
 from edgeward.server.background import serve_in_thread
 from edgeward.settings import get_settings
+from tests.browser.conftest import browser_backend, browser_variant
 from tests.browser.test_parity import assert_gate_agreement
 
 pytestmark = pytest.mark.browser
@@ -139,10 +140,10 @@ def test_the_built_app_finds_the_pose_python_finds(served: str, posenet_dir: Pat
     finally:
         context.close()
     manifest = read_manifest(posenet_dir / MANIFEST_FILE)
-    assert variant == pick_variant(manifest, "wasm")  # unasked: the file made for WASM where there is one
+    assert variant == browser_variant(manifest)  # unasked: the kernels' file, else the one made for WASM
     py = edgeward.load(str(posenet_dir)).estimate_poses(astronaut, **OPTIONS)  # fp32
     assert not errors
-    assert status.startswith("posenet@1.0.0 on wasm") and backend == "wasm"
+    assert status.startswith(f"posenet@1.0.0 on {browser_backend(manifest)}") and backend == browser_backend(manifest)
     assert len(py) == len(js) == 1
     if variant == "fp32":  # the same file: the same pose, every keypoint, confident or not
         assert abs(py[0]["score"] - js[0]["score"]) <= MAX_SCORE
@@ -150,13 +151,15 @@ def test_the_built_app_finds_the_pose_python_finds(served: str, posenet_dir: Pat
             assert a["name"] == b["name"]
             assert abs(a["x"] - b["x"]) <= MAX_PX and abs(a["y"] - b["y"]) <= MAX_PX, (a, b)
             assert abs(a["score"] - b["score"]) <= MAX_SCORE, (a, b)
-    else:  # int8-wasm: fp32's pose by its accuracy gate's rule (confident keypoints within 8 px), all but one
+    else:  # int8-wasm, int8-kernels: fp32's pose by its accuracy gate's rule (confident keypoints within 8 px)
         assert_gate_agreement(py[0], js[0], variant)
-    # the package through the registry; onnxruntime-web (module and .wasm) from the app's own build
+    # the package through the registry; onnxruntime-web (module and .wasm), or Edgeward's kernels, from the app's
+    # own build
     assert any("/api/v1/packages/posenet/resolve?range=%5E1" in u for u in requests)
     file = manifest.files[variant].path
     assert any(u.endswith(f"/api/v1/packages/posenet/versions/1.0.0/files/{file}") for u in requests)
-    assert any(u.startswith(f"{served}/app/assets/ort-wasm-simd-threaded") and u.endswith(".wasm") for u in requests)
+    engine = "kernels" if backend == "kernels" else "ort-wasm-simd-threaded"
+    assert any(u.startswith(f"{served}/app/assets/{engine}") and u.endswith(".wasm") for u in requests), requests
     assert not [u for u in requests if "/vendor/" in u or "/runtime/" in u or "/models/" in u]
 
 
@@ -165,7 +168,7 @@ def test_a_worker_bundled_with_onnxruntime_web_fails_saying_why(served: str, pla
     context = launch_chromium(playwright_instance, tmp_path / "profile")
     try:
         page = context.new_page()
-        page.goto(f"{served}/app-iife/?model=posenet@^1")
+        page.goto(f"{served}/app-iife/?model=posenet@^1&backend=wasm")  # onnxruntime-web (the kernels would run)
         page.wait_for_function("() => ['ready', 'error'].includes(document.body.dataset.status)", timeout=60_000)
         status = page.evaluate("document.body.dataset.status"), page.text_content("#status") or ""
     finally:

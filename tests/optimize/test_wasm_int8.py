@@ -227,3 +227,6 @@ def test_only_int8_has_a_wasm_tuning() -> None:
     assert variant_name("fp16") == "fp16"
     with pytest.raises(QuantizationError, match="--to fp16 has no WASM tuning"):
         variant_name("fp16", "wasm")
+    assert variant_name("int8", "kernels") == "int8-kernels"
+    with pytest.raises(QuantizationError, match="--to fp16 has no lowering for Edgeward's kernels"):
+        variant_name("fp16", "kernels")

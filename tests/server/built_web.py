@@ -15,12 +15,13 @@ WEB = Path(__file__).parents[2] / "web"
 
 
 def built_web(folder: Path) -> Path:
-    """``folder``/web: apps, src, tools and package.json copied, node_modules linked, then built (needs node)."""
+    """``folder``/web: apps, src, tools, kernels and package.json copied, node_modules linked, then built (needs
+    node)."""
     node = shutil.which("node")
     if node is None or not (WEB / "node_modules" / "vite").is_dir():
         pytest.fail("web/tools/build.mjs needs node and web/node_modules (scripts/setup.sh installs both)")
     web = folder / "web"
-    for name in ("apps", "src", "tools"):
+    for name in ("apps", "src", "tools", "kernels"):
         shutil.copytree(WEB / name, web / name)
     shutil.copy2(WEB / "package.json", web / "package.json")
     (web / "node_modules").symlink_to(WEB / "node_modules", target_is_directory=True)

@@ -1,6 +1,7 @@
-// Backend choice: WebGPU when an adapter is available → WASM with threads when the page is
+// onnxruntime-web's backend choice: WebGPU when an adapter is available → WASM with threads when the page is
 // cross-origin isolated → WASM with one thread. Always reports the backend actually used, and why
-// it is not the preferred one; never a silent fallback.
+// it is not the preferred one; never a silent fallback. (Before these, unasked, the worker runs a package's
+// int8-kernels variant on Edgeward's own kernels where it can: kernels/backend.js.)
 //
 // Options: {backend: 'webgpu' | 'wasm' (default: auto), numThreads: n (default: auto),
 // wasmPaths: where onnxruntime-web's files are (default: VENDOR_PATH on this origin; see ortSource)}.

@@ -41,9 +41,10 @@ export interface LoadProgress { file: string; loaded: number; total: number; cac
 
 /** Options of createPoseDetector, createDetector, createClassifier, createFeatureClassifier, loadModel. */
 export interface LoadOptions {
-  /** Default: WebGPU when an adapter exists → WASM with threads (cross-origin isolated) → WASM. 'kernels':
-   *  Edgeward's own WASM kernels on the package's int8-kernels variant (one thread, relaxed SIMD); where they
-   *  cannot run, the default chain, with the reason in `backend.reason`. */
+  /** Default: WebGPU when an adapter exists → Edgeward's own WASM kernels where the package has an
+   *  int8-kernels variant (one thread, relaxed SIMD) → onnxruntime-web WASM with threads (cross-origin
+   *  isolated) → WASM. 'kernels' asks for the kernels (where they cannot run: the rest of that chain, the
+   *  reason in `backend.reason`); 'wasm' and 'webgpu' for onnxruntime-web's. */
   backend?: 'webgpu' | 'wasm' | 'kernels';
   /** WASM threads; default min(4, cores) when crossOriginIsolated, else 1. */
   numThreads?: number;

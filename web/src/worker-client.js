@@ -15,7 +15,7 @@ const EVENTS = new Set([MSG.PROGRESS, MSG.EPOCH]);
 /**
  * Options of createPoseDetector, createDetector, createClassifier and loadModel (defaults: `env`).
  * @typedef {object} LoadOptions
- * @property {'webgpu' | 'wasm' | 'kernels'} [backend]  default: WebGPU → WASM threads → WASM; 'kernels': Edgeward's own (int8-kernels)
+ * @property {'webgpu' | 'wasm' | 'kernels'} [backend]  default: WebGPU → Edgeward's kernels (int8-kernels) → WASM threads → WASM
  * @property {number} [numThreads]  WASM threads
  * @property {'fp32' | 'fp16' | 'int8' | 'int8-wasm' | 'int8-kernels'} [variant]  default: the one made for the backend in use
  *   (its report's target), else the first the package has (web/src/variants.js)
@@ -35,7 +35,7 @@ const EVENTS = new Set([MSG.PROGRESS, MSG.EPOCH]);
 
 /** Documented defaults for createPoseDetector options. */
 export const env = Object.freeze({
-  backend: undefined, // 'webgpu' | 'wasm' | 'kernels'; undefined = WebGPU → WASM threads → WASM
+  backend: undefined, // 'webgpu' | 'wasm' | 'kernels'; undefined = WebGPU → kernels → WASM threads → WASM
   numThreads: undefined, // undefined = min(4, hardwareConcurrency) when crossOriginIsolated, else 1
   variant: undefined, // 'fp32' | 'fp16' | 'int8' | 'int8-wasm' | 'int8-kernels'; undefined = made for the backend, else the first
   wasmPaths: undefined, // undefined = '/vendor/onnxruntime-web/' on the page's origin; 'bundled'; a folder URL

@@ -2,7 +2,7 @@
 // pre-processes, runs and decodes every frame. The page only draws.
 
 import { createSession, prepareRuntime } from './backends.js';
-import { createKernelSession, KERNELS, kernelsFor } from './kernels/backend.js';
+import { createKernelSession, isAuto, KERNELS, kernelsFor } from './kernels/backend.js';
 import { useModelFile } from './cache.js';
 import { EdgewardError, ImageError, ManifestError, TaskError, WorkerError } from './errors.js';
 import { fetchManifest } from './manifest.js';
@@ -46,8 +46,9 @@ async function handleInit(msg) {
     started.then(() => mark('runtime'), () => {}); // its error is thrown where it is awaited (createSession)
     return started;
   };
-  // {backend: 'kernels'}: Edgeward's own kernels, onnxruntime-web only if they cannot run this package
-  let runtime = options.backend === KERNELS ? null : startRuntime();
+  // Edgeward's own kernels where the package has them (unasked or {backend: 'kernels'}; kernels/backend.js),
+  // onnxruntime-web otherwise: started at once when it is asked for, else once the manifest says it is needed
+  let runtime = options.backend === KERNELS || isAuto(options.backend) ? null : startRuntime();
   const manifest = await fetchManifest(msg.packageUrl);
   mark('manifest');
   const task = TASKS[manifest.task];
@@ -61,7 +62,7 @@ async function handleInit(msg) {
     if (kernels.module) {
       mark('runtime'); // the kernels' WASM compiled (onnxruntime-web is not loaded)
     } else {
-      fallback = `backend 'kernels': ${kernels.reason}`;
+      if (!kernels.quiet) fallback = `${options.backend === KERNELS ? "backend 'kernels'" : "Edgeward's kernels"}: ${kernels.reason}`;
       kernels = null;
       options = { ...options, backend: undefined };
       runtime = startRuntime();

@@ -321,7 +321,8 @@ def variant_name(to: Variant, target: str = "cpu") -> str:
     """The package ``files`` key a variant is written under: 'int8-wasm' for the WASM-tuned int8,
     'int8-kernels' for Edgeward's own WASM kernels."""
     if target in ("wasm", "kernels") and to != "int8":
-        raise QuantizationError(f"--target {target} makes an int8 variant; --to {to} has no such tuning")
+        raise QuantizationError(f"--target {target} makes an int8 variant; --to {to} has no "
+                                + ("WASM tuning" if target == "wasm" else "lowering for Edgeward's kernels"))
     return {"wasm": "int8-wasm", "kernels": "int8-kernels"}.get(target, to)
 
 

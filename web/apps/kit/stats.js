@@ -30,7 +30,7 @@ export function showProgress(p) {
 
 /** #backend: 'wasm · 4 threads', with the runtime's reason for that choice as its title. */
 export function showBackend(b) {
-  $('backend').textContent = `${b.name}${b.name === 'wasm' ? ` · ${b.threads} thread${b.threads === 1 ? '' : 's'}` : ''}`;
+  $('backend').textContent = `${b.name}${b.name !== 'webgpu' ? ` · ${b.threads} thread${b.threads === 1 ? '' : 's'}` : ''}`;
   $('backend').title = b.reason || '';
 }
 

@@ -1,6 +1,7 @@
 // Pick a photo, get its poses. The model comes from an Edgeward registry by NAME@RANGE (default: the
-// server this page is on, e.g. `edgeward serve`; ?registry=URL&model=NAME@RANGE to choose), and
-// onnxruntime-web from this app's own node_modules ('bundled').
+// server this page is on, e.g. `edgeward serve`; ?registry=URL&model=NAME@RANGE to choose; ?backend=wasm for
+// onnxruntime-web where Edgeward's kernels would run), and onnxruntime-web from this app's own node_modules
+// ('bundled').
 import { createPoseDetector, drawPoses } from '@edgeward/runtime';
 
 const $ = (id) => document.getElementById(id);
@@ -15,10 +16,11 @@ function fail(err) {
 try {
   const detector = await createPoseDetector(params.get('model') ?? 'posenet@^1', {
     registry: params.get('registry') ?? location.origin,
+    backend: params.get('backend') ?? undefined,
     wasmPaths: 'bundled',
   });
   const { name, version } = detector.manifest;
-  const { backend } = detector; // backend.variant: the file made for this backend (int8-wasm) where the package has one
+  const { backend } = detector; // backend.variant: the file made for this backend (int8-kernels, int8-wasm) if any
   $('status').textContent = `${name}@${version} on ${backend.name} (${backend.threads} threads, ${backend.variant})`;
   document.body.dataset.backend = backend.name;
   document.body.dataset.variant = backend.variant;

@@ -1,7 +1,10 @@
-// The 'kernels' backend: a package's int8-kernels variant on Edgeward's own WASM kernels (net.js), asked for
-// with {backend: 'kernels'}. Where it cannot run (the package has no such variant, its gate failed, the
-// browser has no relaxed SIMD), the worker falls back to the default chain (WebGPU → WASM) and says why.
+// The 'kernels' backend: a package's int8-kernels variant on Edgeward's own WASM kernels (net.js). Unasked
+// (no backend option) the runtime takes it where it can — the package has such a variant whose gate passed,
+// no variant was asked for, the browser has no WebGPU adapter and has relaxed SIMD — and onnxruntime-web
+// otherwise. Asked for with {backend: 'kernels'}, where it cannot run the worker falls back to the default
+// chain (WebGPU → WASM) and says why in backend.reason.
 
+import { probeWebGPU } from '../backends.js';
 import { targetedVariant } from '../variants.js';
 import { kernelsModule, KernelNet } from './net.js';
 
@@ -18,19 +21,26 @@ export const KERNEL_TENSORS = {
   },
 };
 
+/** Whether the backend option leaves the choice to the runtime. */
+export const isAuto = (backend) => backend === undefined || backend === null || backend === 'auto';
+
 /**
- * Whether the kernels can run this package under these options: {variant, module} when they can, else
- * {reason}. Only asked when options.backend is 'kernels'.
+ * Whether the kernels run this package under these options: {variant, module} when they do, else {reason,
+ * quiet}. `quiet`: unasked (options.backend unset), nothing the user needs told — the package has no kernels
+ * file, takes raw tensors, another variant was asked for, or WebGPU is there; a package with the file on a
+ * browser that cannot run it is said.
  */
 export async function kernelsFor(manifest, options) {
+  const quiet = isAuto(options.backend);
   const variant = targetedVariant(manifest, KERNELS);
-  if (!manifest.preprocess) return { reason: `task '${manifest.task}' takes raw tensors; the kernels run image models` };
-  if (!variant) return { reason: "the package has no int8-kernels variant that passed its gate (edgeward quantize --target kernels)" };
-  if (options.variant && options.variant !== variant) return { reason: `variant '${options.variant}' was asked for` };
+  if (!manifest.preprocess) return { reason: `task '${manifest.task}' takes raw tensors; the kernels run image models`, quiet };
+  if (!variant) return { reason: "the package has no int8-kernels variant that passed its gate (edgeward quantize --target kernels)", quiet };
+  if (options.variant && options.variant !== variant) return { reason: `variant '${options.variant}' was asked for`, quiet };
+  if (quiet && (await probeWebGPU()).adapter) return { reason: 'a WebGPU adapter is there', quiet };
   try {
     return { variant, module: await kernelsModule() };
   } catch (err) {
-    return { reason: err.message || String(err) };
+    return { reason: err.message || String(err), quiet: false };
   }
 }
 
