@@ -96,7 +96,7 @@ import '/runtime/worker.js';
             headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "etag")}
             headers["ETag"] = f'"deploy-{faults.deploy}"'
             return Response(script, status_code=200, headers=headers)
-        if not (path.startswith("/models/") and path.endswith(".onnx")) or response.status_code != 200:
+        if not (path.startswith("/models/") and path.endswith((".onnx", ".ewk"))) or response.status_code != 200:
             return response
         faults.hits += 1
         if faults.mode is None and faults.hold is None:

@@ -44,7 +44,7 @@ def _broken_app(state: Misbehaviour) -> FastAPI:
     @app.middleware("http")
     async def misbehave(request: Request, call_next: Any) -> Response:
         path = request.url.path
-        if not (path.startswith("/models/") and path.endswith(".onnx")):
+        if not (path.startswith("/models/") and path.endswith((".onnx", ".ewk"))):  # model files
             return await call_next(request)  # type: ignore[no-any-return]
         state.hits += 1
         if state.mode is None:
