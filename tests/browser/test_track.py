@@ -180,7 +180,9 @@ def test_keep_frame_gives_the_frame_each_result_was_computed_on(browser_page: Ca
             const started = performance.now();
             const t = d.track(window.video, (poses, frame) => {
                 const own = snap(frame.image, frame.width, frame.height);
-                setTimeout(() => { if (!same(own, snap(window.video, frame.width, frame.height))) liveDiffers += 1; }, 150);
+                setTimeout(() => {
+                    if (!same(own, snap(window.video, frame.width, frame.height))) liveDiffers += 1;
+                }, 150);
                 if (got.length < 20) {  // (a bitmap of its own: transferring it clears the canvas it leaves)
                     got.push({poses, kept: frame.image,
                               own: snap(frame.image, frame.width, frame.height).transferToImageBitmap()});
