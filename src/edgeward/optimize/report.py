@@ -64,10 +64,11 @@ def summary_table(name: str, variant: str, fp32_bytes: int, entry: FileEntry) ->
             table.add_row(f"onnxruntime-web WASM, {label}",
                           f"fp32 {fp:.1f} ms, {variant} {var:.1f} ms (speed-up {fp / var:.2f}×)")
     if r.target:
-        table.add_row("tuned for", {"cpu": "native onnxruntime (CPU)", "wasm": "onnxruntime-web WASM"}.get(
-            r.target, r.target))
-    kept = ", ".join(layer_names(r.excluded_nodes)) if r.excluded_nodes else ""
-    table.add_row("kept in fp32", f"{len(r.excluded_nodes)} node(s)" + (f": {kept}" if kept else ""))
+        table.add_row("tuned for", {"cpu": "native onnxruntime (CPU)", "wasm": "onnxruntime-web WASM",
+                                    "kernels": "Edgeward's WASM kernels"}.get(r.target, r.target))
+    if r.target != "kernels":  # the kernels' own split (3×3 and depthwise fp32) is in the method row
+        kept = ", ".join(layer_names(r.excluded_nodes)) if r.excluded_nodes else ""
+        table.add_row("kept in fp32", f"{len(r.excluded_nodes)} node(s)" + (f": {kept}" if kept else ""))
     table.add_row("method", r.method)
     table.add_row("calibration", f"{len(r.calibration)} photo(s)" if r.calibration else "-")
     table.add_row("held out", f"{len(r.heldout)} photo(s)")
