@@ -15,9 +15,8 @@ import onnxruntime as ort
 from edgeward.kernels import oracle
 from edgeward.kernels.lower import input_stats, lower_onnx, quantize
 from edgeward.kernels.plan import write_plan
-from edgeward.optimize.gate import GateResult, GateSpec, measure, noise_floor, reference_inputs
+from edgeward.optimize.gate import GateResult, GateSpec, measure, noise_floor
 from edgeward.optimize.quantize import Progress, QuantizeResult, image_package
-from edgeward.runtime.session import build_session, runner
 
 VARIANT = "int8-kernels"
 VIEWS_PER_PHOTO = 4
@@ -33,9 +32,9 @@ def make_kernels_variant(spec: str | Path, calibration_dir: Path | None = None, 
     package carries, and (if it passes at all of them) add it as ``int8-kernels``."""
     from edgeward import __version__
     from edgeward.optimize.calibration import calibration_inputs, photos_from_dir
-    from edgeward.optimize.size_variants import _manifest_at
+    from edgeward.optimize.size_variants import fp32_reference
     from edgeward.package.manifest import FileEntry, VariantReport
-    from edgeward.package.sizes import input_sizes, own_size, size_key
+    from edgeward.package.sizes import input_sizes, own_size
     from edgeward.package.store import file_entry, install_variant, verify_file
     from edgeward.zoo.photos import calibration_photos, heldout_photos
 
@@ -54,17 +53,14 @@ def make_kernels_variant(spec: str | Path, calibration_dir: Path | None = None, 
     verdicts: list[tuple[str, GateResult]] = []
     sizes = input_sizes(manifest)
     for n, size in enumerate(sizes):
-        at = manifest if size == own_size(manifest) else _manifest_at(manifest, size)
         suffix = "" if size == own_size(manifest) else f"@{size[0]}x{size[1]}"
         step(f"the accuracy gate at {size[0]}x{size[1]} on {len(held)} held-out photos", 0.5 + 0.4 * n / len(sizes))
-        feeds = reference_inputs(held, at)
-        ref_run = runner(build_session(verify_file(directory, manifest.files[size_key(manifest, "fp32", size)])))
-        reference = [ref_run(f) for f in feeds]
-        result = measure(at, feeds, reference, lambda f: oracle.run(q, f[q.input_name]), spec_)
+        ref = fp32_reference(directory, manifest, size, held)
+        result = measure(ref.manifest, ref.feeds, ref.reference, lambda f: oracle.run(q, f[q.input_name]), spec_)
         verdicts.append((suffix or f"@{size[0]}x{size[1]}", result))
         metrics |= {f"{k}{suffix}": v for k, v in result.metrics.items()}
         if not suffix:
-            floor = noise_floor(at, feeds, reference, ref_run, spec_)
+            floor = noise_floor(ref.manifest, ref.feeds, ref.reference, ref.run, spec_)
             for key in ("keypoint_agreement", "mean_px_error", "top1_agreement"):
                 if key in floor:
                     metrics[f"fp32_noise_{key}"] = floor[key]

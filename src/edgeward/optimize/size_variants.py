@@ -12,10 +12,11 @@ only if the gate passes. The runtimes already run a variant's own size file wher
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import onnx
 
 from edgeward.optimize.gate import GateResult, GateSpec, reference_inputs
@@ -25,8 +26,8 @@ from edgeward.optimize.wasm_timing import wasm_gate
 from edgeward.package.manifest import MANIFEST_FILE, Manifest, VariantReport, read_manifest
 from edgeward.package.sizes import input_sizes, own_size, size_key
 from edgeward.package.store import install_variant, verify_file
-from edgeward.runtime.session import build_session, runner
-from edgeward.zoo.photos import heldout_photos
+from edgeward.runtime.session import Runner, build_session, runner
+from edgeward.zoo.photos import Photo, heldout_photos
 
 Step = Callable[[str], None]
 
@@ -56,10 +57,32 @@ def at_input_size(model: onnx.ModelProto, size: tuple[int, int]) -> onnx.ModelPr
     return out
 
 
-def _manifest_at(manifest: Manifest, size: tuple[int, int]) -> Manifest:
+def manifest_at(manifest: Manifest, size: tuple[int, int]) -> Manifest:
     """The manifest as a runtime reads it at ``size``: its pre-processing letterboxes to that size."""
     assert manifest.preprocess is not None  # input_sizes needs it
     return manifest.model_copy(update={"preprocess": manifest.preprocess.model_copy(update={"size": list(size)})})
+
+
+@dataclass(frozen=True)
+class SizeReference:
+    """What a variant is judged against at one input size: fp32's own file for that size, run on the held-out
+    photos letterboxed at it."""
+    manifest: Manifest
+    """The manifest as read at that size (:func:`manifest_at`)."""
+    fp32: Path
+    feeds: list[dict[str, np.ndarray]]
+    reference: list[dict[str, np.ndarray]]
+    run: Runner
+
+
+def fp32_reference(directory: Path, manifest: Manifest, size: tuple[int, int],
+                   photos: Sequence[Photo]) -> SizeReference:
+    """fp32's file for ``size`` (verified) and its outputs on ``photos`` at that size."""
+    fp32 = verify_file(directory, manifest.files[size_key(manifest, "fp32", size)])
+    at = manifest_at(manifest, size)
+    feeds = reference_inputs(photos, at)
+    run = runner(build_session(fp32))
+    return SizeReference(at, fp32, feeds, [run(f) for f in feeds], run)
 
 
 def add_size_variants(directory: Path, variant: str, gate: GateSpec | None = None, *,
@@ -80,13 +103,10 @@ def add_size_variants(directory: Path, variant: str, gate: GateSpec | None = Non
     with tempfile.TemporaryDirectory(prefix="edgeward-size-variants-") as tmp:
         for size in sizes:
             key = size_key(manifest, variant, size)
-            fp32 = verify_file(directory, manifest.files[size_key(manifest, "fp32", size)])
+            ref = fp32_reference(directory, manifest, size, held)
+            at, fp32, feeds, reference = ref.manifest, ref.fp32, ref.feeds, ref.reference
             out = Path(tmp) / f"{key.replace('@', '.')}.onnx"
             onnx.save(at_input_size(model, size), str(out))
-            at = _manifest_at(manifest, size)
-            feeds = reference_inputs(held, at)
-            ref = runner(build_session(fp32))
-            reference = [ref(f) for f in feeds]
             say(f"{key}: the accuracy gate on {len(held)} held-out photos at {size[0]}x{size[1]}"
                 + (" on onnxruntime-web WASM's outputs" if wasm else ""))
             native = gate_measurer(at, feeds, reference, spec)(out)
